@@ -1,0 +1,1 @@
+//! animatrix-comfy (being built)

@@ -1,0 +1,1 @@
+//! animatrix-media (being built)

@@ -1,0 +1,1 @@
+//! animatrix-workflow (being built)
