@@ -1,1 +1,16 @@
-//! core
+//! Animatrix Studio core: everything the app does, testable headless (no Tauri here).
+//!
+//! The [`Studio`] facade is what the CLI and the Tauri command layer hold; every capability is
+//! a module behind it: `config` (data dir, endpoints), `store` (SQLite), `secrets` (OS keychain),
+//! `logging`.
+
+pub mod config;
+pub mod error;
+pub mod logging;
+pub mod secrets;
+pub mod store;
+mod studio;
+
+pub use config::endpoints::{AuthKind, EndpointView, NewEndpoint};
+pub use error::CoreError;
+pub use studio::Studio;

@@ -1,0 +1,147 @@
+//! The core's error type. Each variant renders to a `UserError` at the edge; `detail` keeps the
+//! exact cause for the log and the operator view.
+
+use animatrix_common::{Explain, UserError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("cannot use data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no data directory could be determined for this OS user")]
+    NoDataDir,
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("invalid endpoint URL {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("invalid endpoint name {name:?}")]
+    InvalidEndpointName { name: String },
+    #[error("unknown auth kind {kind:?}")]
+    UnknownAuthKind { kind: String },
+    #[error("an endpoint named {name:?} already exists")]
+    DuplicateEndpoint { name: String },
+    #[error("no endpoint named {name:?}")]
+    EndpointNotFound { name: String },
+    #[error("no default endpoint is configured")]
+    NoDefaultEndpoint,
+    #[error("auth kind {kind} needs a secret")]
+    SecretRequired { kind: String },
+    #[error("the OS keychain is not reachable: {detail}")]
+    KeychainUnavailable { detail: String },
+    #[error("keychain error: {detail}")]
+    Keychain { detail: String },
+    #[error("invalid setting {key}: {reason}")]
+    InvalidSetting { key: String, reason: String },
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CoreError {
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        CoreError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+impl Explain for CoreError {
+    fn explain(&self) -> UserError {
+        let detail = self.to_string();
+        let (code, message, suggestion): (&str, String, String) = match self {
+            CoreError::DataDir { path, .. } => (
+                "data_dir_unusable",
+                format!("Animatrix Studio cannot write to its data folder ({path})."),
+                "Check the folder's permissions and free disk space, or set ANIMATRIX_DATA_DIR to a writable folder.".into(),
+            ),
+            CoreError::NoDataDir => (
+                "data_dir_unknown",
+                "Animatrix Studio could not find a data folder for your user account.".into(),
+                "Set the ANIMATRIX_DATA_DIR environment variable to a writable folder.".into(),
+            ),
+            CoreError::Database(_) | CoreError::Migration(_) | CoreError::Corrupt(_) => (
+                "storage_error",
+                "The run history database could not be read or written.".into(),
+                "Close other copies of Animatrix Studio and try again; if it persists, see the log folder.".into(),
+            ),
+            CoreError::InvalidUrl { url, reason } => (
+                "invalid_url",
+                format!("\"{url}\" is not a usable server address: {reason}."),
+                "Enter a full address such as https://comfy.example.com (http or https).".into(),
+            ),
+            CoreError::InvalidEndpointName { .. } => (
+                "invalid_endpoint_name",
+                "Server names must be 1 to 64 characters: letters, digits, spaces, '-', '_' or '.'.".into(),
+                "Pick a short name such as \"studio-gpu\".".into(),
+            ),
+            CoreError::UnknownAuthKind { kind } => (
+                "unknown_auth_kind",
+                format!("\"{kind}\" is not a supported sign-in method."),
+                "Use one of: none, bearer, basic, header:<Header-Name>.".into(),
+            ),
+            CoreError::DuplicateEndpoint { name } => (
+                "duplicate_endpoint",
+                format!("A server named \"{name}\" already exists."),
+                "Choose another name, or remove the existing server first.".into(),
+            ),
+            CoreError::EndpointNotFound { name } => (
+                "endpoint_not_found",
+                format!("There is no server named \"{name}\"."),
+                "List servers with `animatrix endpoint list` or open Settings.".into(),
+            ),
+            CoreError::NoDefaultEndpoint => (
+                "no_default_endpoint",
+                "No server is selected for generating.".into(),
+                "Add a server in Settings and mark it as default.".into(),
+            ),
+            CoreError::SecretRequired { kind } => (
+                "secret_required",
+                format!("The sign-in method \"{kind}\" needs a token or password."),
+                "Enter the secret when adding the server; it is stored in your OS keychain.".into(),
+            ),
+            CoreError::KeychainUnavailable { .. } => (
+                "keychain_unavailable",
+                "Your system keychain is not reachable, so the server secret cannot be stored safely.".into(),
+                keychain_fix_hint().into(),
+            ),
+            CoreError::Keychain { .. } => (
+                "keychain_error",
+                "The system keychain refused the request.".into(),
+                "Unlock your keychain and try again.".into(),
+            ),
+            CoreError::InvalidSetting { key, reason } => (
+                "invalid_setting",
+                format!("The setting \"{key}\" is not valid: {reason}."),
+                "Correct the value and try again.".into(),
+            ),
+            CoreError::Io { path, .. } => (
+                "io_error",
+                format!("A file could not be read or written ({path})."),
+                "Check that the file exists and that the disk is not full.".into(),
+            ),
+        };
+        UserError::new(code, message, suggestion).with_detail(detail)
+    }
+}
+
+/// What to do when no keychain answers, per OS. Never a plain-text fallback.
+pub fn keychain_fix_hint() -> &'static str {
+    if cfg!(target_os = "linux") {
+        "Install and unlock a Secret Service keyring (GNOME Keyring or KWallet), e.g. `sudo apt install gnome-keyring`, then sign in to your desktop session again."
+    } else if cfg!(target_os = "macos") {
+        "Unlock the login keychain in Keychain Access and try again."
+    } else {
+        "Make sure Windows Credential Manager is available for your account and try again."
+    }
+}

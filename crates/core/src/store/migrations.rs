@@ -1,0 +1,145 @@
+//! Versioned schema. A released migration is never edited: add a new `M::up` at the end.
+
+use rusqlite_migration::{M, Migrations};
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(V1_FOUNDATION)])
+}
+
+/// v1: endpoints, settings, assets, jobs with their inputs, events and outputs, FTS on prompts.
+/// Timestamps are integer milliseconds since the Unix epoch.
+const V1_FOUNDATION: &str = r#"
+CREATE TABLE endpoints (
+    name             TEXT PRIMARY KEY,
+    base_url         TEXT NOT NULL,
+    auth_kind        TEXT NOT NULL CHECK (auth_kind IN ('none', 'bearer', 'basic', 'header')),
+    auth_header_name TEXT,
+    has_secret       INTEGER NOT NULL DEFAULT 0,
+    is_default       INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX endpoints_one_default ON endpoints(is_default) WHERE is_default = 1;
+
+INSERT INTO endpoints (name, base_url, auth_kind, is_default, created_at, updated_at)
+VALUES ('production', 'https://comfy.desineuron.in', 'none', 1,
+        CAST(unixepoch('subsec') * 1000 AS INTEGER), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE assets (
+    id               TEXT PRIMARY KEY,
+    kind             TEXT NOT NULL CHECK (kind IN ('image', 'audio', 'video')),
+    role             TEXT NOT NULL CHECK (role IN ('ground_truth', 'reference', 'pose_sheet', 'motion_video', 'audio')),
+    original_name    TEXT NOT NULL,
+    mime             TEXT NOT NULL,
+    width            INTEGER,
+    height           INTEGER,
+    duration_seconds REAL,
+    fps              REAL,
+    frame_count      INTEGER,
+    sample_rate      INTEGER,
+    channels         INTEGER,
+    codec            TEXT,
+    size_bytes       INTEGER NOT NULL,
+    sha256           TEXT NOT NULL,
+    stored_path      TEXT NOT NULL,
+    thumbnail_path   TEXT,
+    waveform_json    TEXT,
+    facts_json       TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    UNIQUE (sha256, role)
+);
+
+CREATE TABLE jobs (
+    id               TEXT PRIMARY KEY,
+    comfy_prompt_id  TEXT NOT NULL UNIQUE,
+    client_id        TEXT NOT NULL,
+    endpoint_name    TEXT,
+    mode             TEXT NOT NULL CHECK (mode IN ('animate', 'audio')),
+    template_name    TEXT NOT NULL,
+    template_version TEXT NOT NULL,
+    profile          TEXT NOT NULL,
+    aspect           TEXT NOT NULL,
+    prompt           TEXT NOT NULL,
+    negative_prompt  TEXT NOT NULL DEFAULT '',
+    settings_json    TEXT NOT NULL,
+    resolved_seed    INTEGER,
+    frame_count      INTEGER,
+    state            TEXT NOT NULL CHECK (state IN ('draft', 'validating', 'uploading', 'queued',
+                         'executing', 'collecting', 'completed', 'failed', 'cancelled')),
+    progress         REAL NOT NULL DEFAULT 0,
+    error_code       TEXT,
+    error_message    TEXT,
+    error_suggestion TEXT,
+    error_detail     TEXT,
+    parent_job_id    TEXT REFERENCES jobs(id) ON DELETE SET NULL,
+    relation         TEXT CHECK (relation IS NULL OR relation IN ('retry', 'replay')),
+    is_demo          INTEGER NOT NULL DEFAULT 0 CHECK (is_demo IN (0, 1)),
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    queued_at        INTEGER,
+    started_at       INTEGER,
+    finished_at      INTEGER
+);
+CREATE INDEX jobs_by_created ON jobs(is_demo, created_at DESC);
+CREATE INDEX jobs_by_state ON jobs(state, created_at DESC);
+CREATE INDEX jobs_by_mode ON jobs(mode, created_at DESC);
+CREATE INDEX jobs_by_endpoint ON jobs(endpoint_name, created_at DESC);
+CREATE INDEX jobs_by_template ON jobs(template_name, template_version, profile);
+
+CREATE TABLE job_inputs (
+    job_id        TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    asset_id      TEXT NOT NULL REFERENCES assets(id),
+    role          TEXT NOT NULL,
+    position      INTEGER NOT NULL DEFAULT 0,
+    uploaded_name TEXT,
+    PRIMARY KEY (job_id, role, position)
+);
+CREATE INDEX job_inputs_by_asset ON job_inputs(asset_id);
+
+CREATE TABLE job_events (
+    id        INTEGER PRIMARY KEY,
+    job_id    TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    at        INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    state     TEXT,
+    data_json TEXT
+);
+CREATE INDEX job_events_by_job ON job_events(job_id, id);
+
+CREATE TABLE outputs (
+    id               INTEGER PRIMARY KEY,
+    job_id           TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    kind             TEXT NOT NULL CHECK (kind IN ('video', 'poster', 'image', 'audio', 'other')),
+    path             TEXT NOT NULL,
+    size_bytes       INTEGER NOT NULL,
+    sha256           TEXT NOT NULL,
+    server_filename  TEXT,
+    server_subfolder TEXT,
+    node_id          TEXT,
+    created_at       INTEGER NOT NULL,
+    UNIQUE (job_id, path)
+);
+CREATE INDEX outputs_by_job ON outputs(job_id);
+
+CREATE VIRTUAL TABLE jobs_fts USING fts5(
+    prompt, negative_prompt, content = 'jobs', content_rowid = 'rowid', tokenize = 'unicode61'
+);
+CREATE TRIGGER jobs_fts_insert AFTER INSERT ON jobs BEGIN
+    INSERT INTO jobs_fts(rowid, prompt, negative_prompt) VALUES (new.rowid, new.prompt, new.negative_prompt);
+END;
+CREATE TRIGGER jobs_fts_delete AFTER DELETE ON jobs BEGIN
+    INSERT INTO jobs_fts(jobs_fts, rowid, prompt, negative_prompt)
+    VALUES ('delete', old.rowid, old.prompt, old.negative_prompt);
+END;
+CREATE TRIGGER jobs_fts_update AFTER UPDATE OF prompt, negative_prompt ON jobs BEGIN
+    INSERT INTO jobs_fts(jobs_fts, rowid, prompt, negative_prompt)
+    VALUES ('delete', old.rowid, old.prompt, old.negative_prompt);
+    INSERT INTO jobs_fts(rowid, prompt, negative_prompt) VALUES (new.rowid, new.prompt, new.negative_prompt);
+END;
+"#;

@@ -1,0 +1,113 @@
+//! SQLite store: one file in the data dir, WAL, foreign keys on, versioned migrations.
+
+pub mod endpoints;
+mod migrations;
+pub mod settings;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::CoreError;
+
+pub const DB_FILE_NAME: &str = "animatrix.sqlite3";
+
+/// Opens (creating if needed) the database and brings its schema up to date.
+pub fn open(data_dir: &Path) -> Result<Connection, CoreError> {
+    let path = db_path(data_dir);
+    let mut conn = Connection::open(&path)?;
+    configure(&conn)?;
+    migrations::migrations().to_latest(&mut conn)?;
+    Ok(conn)
+}
+
+pub fn db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(DB_FILE_NAME)
+}
+
+fn configure(conn: &Connection) -> Result<(), CoreError> {
+    // WAL lets the UI read history while a job writes events; NORMAL is durable in WAL mode
+    // against process crashes (kill -9), which is the failure we must survive.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    Ok(())
+}
+
+/// Milliseconds since the Unix epoch: every timestamp in the store.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_with_wal_and_foreign_keys_and_is_idempotent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = open(dir.path()).expect("open");
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .expect("journal_mode");
+        assert_eq!(mode, "wal");
+        let fk: i64 = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .expect("fk");
+        assert_eq!(fk, 1);
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("user_version");
+        assert!(version >= 1);
+        drop(conn);
+        // Re-opening runs no migration twice and keeps the seeded default endpoint single.
+        let conn = open(dir.path()).expect("reopen");
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM endpoints", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations::migrations()
+            .validate()
+            .expect("valid migrations");
+    }
+
+    #[test]
+    fn fts_finds_prompts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = open(dir.path()).expect("open");
+        conn.execute(
+            "INSERT INTO jobs (id, comfy_prompt_id, client_id, mode, template_name, template_version,
+               profile, aspect, prompt, settings_json, state, created_at, updated_at)
+             VALUES ('j1','p1','c1','audio','s2v','1.0.0','draft','9:16','a knight singing opera','{}','completed',1,1)",
+            [],
+        )
+        .expect("insert");
+        let id: String = conn
+            .query_row(
+                "SELECT j.id FROM jobs_fts f JOIN jobs j ON j.rowid = f.rowid WHERE jobs_fts MATCH 'opera'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("fts hit");
+        assert_eq!(id, "j1");
+        conn.execute("UPDATE jobs SET prompt = 'a dancer' WHERE id = 'j1'", [])
+            .expect("update");
+        let hits: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM jobs_fts WHERE jobs_fts MATCH 'opera'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(hits, 0, "FTS follows updates");
+    }
+}
