@@ -1,0 +1,27 @@
+//! How results and failures are printed: human text by default, JSON with `--json`.
+
+use serde::Serialize;
+
+use crate::exit::Failure;
+
+pub fn print_failure(failure: &Failure, json: bool) {
+    tracing::error!(code = %failure.error.code, detail = %failure.error.detail, "{}", failure.error.message);
+    if json {
+        match serde_json::to_string(&serde_json::json!({ "error": &failure.error })) {
+            Ok(s) => eprintln!("{s}"),
+            Err(_) => eprintln!("{}", failure.error),
+        }
+    } else {
+        eprintln!("error[{}]: {}", failure.error.code, failure.error.message);
+        if !failure.error.suggestion.is_empty() {
+            eprintln!("  hint: {}", failure.error.suggestion);
+        }
+    }
+}
+
+pub fn print_json<T: Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: could not render JSON: {e}"),
+    }
+}

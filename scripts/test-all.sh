@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, Rust unit/integration tests (real SQLite, real keychain,
+# fake ComfyUI), the end-to-end window tests (real WebKit window under Xvfb via WebDriver),
+# the UI unit tests and a short fuzzing pass. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+export PATH="$HOME/.cargo/bin:$PATH"
+start=$(date +%s)
+step() { echo; echo "== $* ($(( $(date +%s) - start ))s)"; }
+
+step "setup"
+scripts/setup.sh
+
+step "format"
+cargo fmt --all --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "build the desktop app (window tests drive this binary)"
+cargo build -p animatrix-studio --quiet
+
+step "rust tests (inside a private D-Bus session with GNOME Keyring)"
+scripts/with-keyring.sh cargo test --workspace --no-fail-fast
+
+step "ui unit tests"
+(cd ui && npm test --silent)
+
+step "done in $(( $(date +%s) - start ))s"
