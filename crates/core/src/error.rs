@@ -37,6 +37,8 @@ pub enum CoreError {
     Keychain { detail: String },
     #[error("invalid setting {key}: {reason}")]
     InvalidSetting { key: String, reason: String },
+    #[error("no job {id:?}")]
+    JobNotFound { id: String },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("I/O error on {path}: {source}")]
@@ -119,6 +121,11 @@ impl Explain for CoreError {
                 "keychain_error",
                 "The system keychain refused the request.".into(),
                 "Unlock your keychain and try again.".into(),
+            ),
+            CoreError::JobNotFound { id } => (
+                "job_not_found",
+                format!("There is no run with the id \"{id}\"."),
+                "List runs with `animatrix jobs` and use the id (or a unique prefix of 6+ characters).".into(),
             ),
             CoreError::InvalidSetting { key, reason } => (
                 "invalid_setting",

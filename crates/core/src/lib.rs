@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod error;
+pub mod jobs;
 pub mod logging;
 pub mod secrets;
 pub mod store;
