@@ -86,7 +86,8 @@ CREATE TABLE jobs (
     started_at       INTEGER,
     finished_at      INTEGER
 );
-CREATE INDEX jobs_by_created ON jobs(is_demo, created_at DESC);
+CREATE INDEX jobs_by_created ON jobs(created_at DESC, id DESC);
+CREATE INDEX jobs_by_demo ON jobs(is_demo, created_at DESC, id DESC);
 CREATE INDEX jobs_by_state ON jobs(state, created_at DESC);
 CREATE INDEX jobs_by_mode ON jobs(mode, created_at DESC);
 CREATE INDEX jobs_by_endpoint ON jobs(endpoint_name, created_at DESC);
