@@ -1,1 +1,35 @@
-//! animatrix-media (being built)
+//! Media ingestion: sniff the real type, probe facts, normalize (image -> PNG fitted to an
+//! aspect, audio -> 16 kHz mono WAV, video validated as-is) into a content-addressed store.
+//!
+//! Entry points: [`sniff`], [`probe`], [`AssetStore::import`]. Every failure is a
+//! [`MediaError`] with a stable code (see [`MediaError::code`]) and implements
+//! [`animatrix_common::Explain`].
+
+mod audio;
+mod error;
+mod facts;
+mod image_ops;
+mod limits;
+mod probe;
+mod sniff;
+mod store;
+mod video;
+
+pub use audio::{NormalizedAudio, TARGET_SAMPLE_RATE, WAVEFORM_POINTS};
+pub use error::{ACCEPTED_AUDIO, ACCEPTED_IMAGES, ACCEPTED_VIDEO, MediaError};
+pub use facts::MediaFacts;
+pub use image_ops::{
+    AspectTarget, FitMode, THUMBNAIL_SIDE, fit_to_target, thumbnail, write_jpeg, write_png,
+};
+pub use limits::Limits;
+pub use probe::{probe, probe_bytes};
+pub use sniff::{Container, MediaKind, SNIFF_LEN, Sniffed, sniff, sniff_bytes};
+pub use store::{AssetStore, ImportOptions, ImportedMedia, Role};
+pub use video::{VideoProbe, decode_first_frame};
+
+/// Lower-level steps, public for the benchmark and fuzz targets.
+pub mod pipeline {
+    pub use crate::image_ops::load_image_file;
+    pub use crate::store::normalize_audio_file;
+    pub use crate::video::probe_video_file;
+}

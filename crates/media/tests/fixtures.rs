@@ -1,0 +1,753 @@
+//! Every file in ../shared/fixtures (and bad/) with its expected facts or typed error.
+
+use std::path::PathBuf;
+
+use animatrix_common::Explain;
+use animatrix_media::{
+    AspectTarget, AssetStore, FitMode, ImportOptions, Limits, MediaError, MediaFacts, MediaKind,
+    Role, probe, sniff,
+};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures"
+    ))
+    .join(name)
+}
+
+fn facts(name: &str) -> MediaFacts {
+    probe(&fixture(name), &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn probe_code(name: &str) -> &'static str {
+    match probe(&fixture(name), &Limits::default()) {
+        Ok(f) => panic!("{name} should be refused, got {f:?}"),
+        Err(e) => e.code(),
+    }
+}
+
+fn import_err(name: &str, role: Role) -> MediaError {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = AssetStore::new(dir.path()).expect("store");
+    match store.import(&fixture(name), role, &ImportOptions::default()) {
+        Ok(m) => panic!("{name} as {role:?} should be refused, got {m:?}"),
+        Err(e) => {
+            let leftovers: Vec<_> = walk(dir.path());
+            assert!(
+                leftovers.is_empty(),
+                "refused import left files: {leftovers:?}"
+            );
+            e
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn approx(actual: Option<f64>, expected: f64, tolerance: f64) {
+    let actual = actual.expect("value present");
+    assert!(
+        (actual - expected).abs() <= tolerance,
+        "{actual} != {expected} ± {tolerance}"
+    );
+}
+
+// ---- good fixtures: facts ----
+
+#[test]
+fn character_png() {
+    let f = facts("character.png");
+    assert_eq!((f.kind, f.mime.as_str()), (MediaKind::Image, "image/png"));
+    assert_eq!((f.width, f.height), (Some(768), Some(1344)));
+    assert_eq!(f.codec.as_deref(), Some("png"));
+    assert!(!f.has_video && !f.has_audio);
+}
+
+#[test]
+fn character_exif_rotated_is_upright_after_orientation() {
+    let f = facts("character_exif_rotated.jpg");
+    assert_eq!(f.mime, "image/jpeg");
+    assert_eq!((f.width, f.height), (Some(768), Some(1344)));
+    assert_eq!(f.rotation, 90);
+}
+
+#[test]
+fn reference_landscape_webp() {
+    let f = facts("reference_landscape.webp");
+    assert_eq!(
+        (f.mime.as_str(), f.width, f.height),
+        ("image/webp", Some(1024), Some(576))
+    );
+}
+
+#[test]
+fn pose_sheet_png() {
+    let f = facts("pose_sheet.png");
+    assert_eq!((f.width, f.height), (Some(1200), Some(600)));
+}
+
+#[test]
+fn speech_wav() {
+    let f = facts("speech.wav");
+    assert_eq!((f.kind, f.mime.as_str()), (MediaKind::Audio, "audio/wav"));
+    assert_eq!((f.sample_rate, f.channels), (Some(22050), Some(1)));
+    assert_eq!(f.codec.as_deref(), Some("pcm_s16le"));
+    approx(f.duration_seconds, 7.489, 0.001);
+}
+
+#[test]
+fn speech_mp3_gapless_duration_is_exact() {
+    let f = facts("speech.mp3");
+    assert_eq!(
+        (f.mime.as_str(), f.sample_rate, f.channels),
+        ("audio/mpeg", Some(44100), Some(2))
+    );
+    assert_eq!(f.codec.as_deref(), Some("mp3"));
+    // ffprobe says 7.52 s including the encoder's delay and padding; gapless gives the real
+    // content length, the same line as the WAV.
+    approx(f.duration_seconds, 7.489, 0.005);
+}
+
+#[test]
+fn speech_m4a_uses_edit_list_duration() {
+    let f = facts("speech.m4a");
+    assert_eq!((f.mime.as_str(), f.sample_rate), ("audio/mp4", Some(48000)));
+    assert_eq!(f.codec.as_deref(), Some("aac"));
+    approx(f.duration_seconds, 7.489, 0.002);
+}
+
+#[test]
+fn speech_flac_and_ogg() {
+    let flac = facts("speech.flac");
+    assert_eq!(
+        (flac.mime.as_str(), flac.sample_rate),
+        ("audio/flac", Some(22050))
+    );
+    assert_eq!(flac.codec.as_deref(), Some("flac"));
+    approx(flac.duration_seconds, 7.489, 0.001);
+    let ogg = facts("speech.ogg");
+    assert_eq!(
+        (ogg.mime.as_str(), ogg.sample_rate),
+        ("audio/ogg", Some(22050))
+    );
+    assert_eq!(ogg.codec.as_deref(), Some("vorbis"));
+    approx(ogg.duration_seconds, 7.489, 0.001);
+}
+
+fn assert_motion(f: &MediaFacts, mime: &str, codec: &str) {
+    assert_eq!((f.kind, f.mime.as_str()), (MediaKind::Video, mime));
+    assert_eq!((f.width, f.height), (Some(480), Some(832)));
+    assert_eq!(f.codec.as_deref(), Some(codec));
+    assert_eq!(f.frame_count, Some(48));
+    approx(f.fps, 16.0, 1e-9);
+    approx(f.duration_seconds, 3.0, 0.002);
+    assert!(f.has_video);
+    assert_eq!(f.rotation, 0);
+}
+
+#[test]
+fn motion_mp4() {
+    let f = facts("motion.mp4");
+    assert_motion(&f, "video/mp4", "h264");
+    assert!(!f.has_audio);
+}
+
+#[test]
+fn motion_mov() {
+    assert_motion(&facts("motion.mov"), "video/quicktime", "h264");
+}
+
+#[test]
+fn motion_webm() {
+    assert_motion(&facts("motion.webm"), "video/webm", "vp9");
+}
+
+#[test]
+fn motion_with_audio_mp4() {
+    let f = facts("motion_with_audio.mp4");
+    assert_motion(&f, "video/mp4", "h264");
+    assert!(f.has_audio);
+}
+
+#[test]
+fn probe_json_has_the_cli_fields() {
+    let json = serde_json::to_value(facts("motion.mp4")).expect("json");
+    for key in [
+        "kind",
+        "mime",
+        "width",
+        "height",
+        "duration_seconds",
+        "fps",
+        "frame_count",
+        "sample_rate",
+        "channels",
+        "codec",
+        "has_video",
+        "has_audio",
+        "rotation",
+    ] {
+        assert!(json.get(key).is_some(), "missing {key} in {json}");
+    }
+    assert_eq!(json["kind"], "video");
+}
+
+// ---- bad fixtures: typed errors ----
+
+#[test]
+fn empty_png_is_file_empty() {
+    assert_eq!(probe_code("bad/empty.png"), "file_empty");
+    assert_eq!(
+        import_err("bad/empty.png", Role::GroundTruth).code(),
+        "file_empty"
+    );
+}
+
+#[test]
+fn truncated_png_is_file_truncated() {
+    assert_eq!(probe_code("bad/truncated.png"), "file_truncated");
+    assert_eq!(
+        import_err("bad/truncated.png", Role::Reference).code(),
+        "file_truncated"
+    );
+}
+
+#[test]
+fn truncated_mp4_is_file_truncated() {
+    assert_eq!(probe_code("bad/truncated.mp4"), "file_truncated");
+    assert_eq!(
+        import_err("bad/truncated.mp4", Role::MotionVideo).code(),
+        "file_truncated"
+    );
+}
+
+#[test]
+fn too_small_png_is_refused_as_ground_truth_only() {
+    let f = facts("bad/too_small.png");
+    assert_eq!((f.width, f.height), (Some(96), Some(168)));
+    let e = import_err("bad/too_small.png", Role::GroundTruth);
+    assert_eq!(e.code(), "image_too_small");
+    assert!(
+        e.explain().message.contains("256"),
+        "{}",
+        e.explain().message
+    );
+}
+
+#[test]
+fn bomb_png_is_refused_before_decoding() {
+    assert_eq!(probe_code("bad/bomb_60000x60000.png"), "image_too_large");
+    let e = import_err("bad/bomb_60000x60000.png", Role::GroundTruth);
+    assert_eq!(e.code(), "image_too_large");
+    assert!(e.explain().message.contains("60000x60000"));
+}
+
+#[test]
+fn executables_and_text_are_unsupported_type() {
+    for name in ["bad/executable_renamed.png", "bad/executable_renamed.wav"] {
+        assert_eq!(probe_code(name), "unsupported_type", "{name}");
+        let e = import_err(name, Role::Audio);
+        assert_eq!(e.code(), "unsupported_type");
+        assert!(
+            e.explain().message.contains("executable"),
+            "{}",
+            e.explain().message
+        );
+    }
+    assert_eq!(probe_code("bad/text_renamed.wav"), "unsupported_type");
+    let e = import_err("bad/text_renamed.wav", Role::Audio);
+    assert!(e.explain().message.contains("text"));
+    assert!(
+        e.explain().suggestion.contains("WAV"),
+        "lists accepted types"
+    );
+}
+
+#[test]
+fn zero_samples_wav_is_audio_empty() {
+    assert_eq!(probe_code("bad/zero_samples.wav"), "audio_empty");
+    assert_eq!(
+        import_err("bad/zero_samples.wav", Role::Audio).code(),
+        "audio_empty"
+    );
+}
+
+#[test]
+fn audio_only_mp4_as_motion_video_has_no_video_track() {
+    let s = sniff(&fixture("bad/audio_only_renamed.mp4")).expect("sniff");
+    assert_eq!((s.kind, s.mime.as_str()), (MediaKind::Audio, "audio/mp4"));
+    assert!(
+        s.extension_mismatch.is_some(),
+        "named .mp4 but audio content"
+    );
+    let f = facts("bad/audio_only_renamed.mp4");
+    assert!(!f.has_video && f.has_audio);
+    assert_eq!(
+        import_err("bad/audio_only_renamed.mp4", Role::MotionVideo).code(),
+        "video_no_video_track"
+    );
+}
+
+#[test]
+fn mpeg4_avi_and_mjpeg_mov_are_video_codec_unsupported() {
+    for (name, needle) in [
+        ("bad/motion_mpeg4.avi", "MPEG-4"),
+        ("bad/motion_mjpeg.mov", "Motion JPEG"),
+    ] {
+        assert_eq!(probe_code(name), "video_codec_unsupported");
+        let e = import_err(name, Role::MotionVideo);
+        assert_eq!(e.code(), "video_codec_unsupported");
+        let u = e.explain();
+        assert!(u.message.contains(needle), "{}", u.message);
+        assert!(u.suggestion.contains("H.264"), "{}", u.suggestion);
+    }
+}
+
+#[test]
+fn polyglot_png_is_accepted_only_after_reencoding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = AssetStore::new(dir.path()).expect("store");
+    let original = std::fs::read(fixture("bad/png_with_zip_appended.png")).expect("read");
+    let zip_at = original
+        .windows(4)
+        .position(|w| w == b"PK\x03\x04")
+        .expect("fixture holds a zip");
+    let m = store
+        .import(
+            &fixture("bad/png_with_zip_appended.png"),
+            Role::Reference,
+            &ImportOptions::default(),
+        )
+        .expect("import");
+    let stored = std::fs::read(&m.normalized_path).expect("stored");
+    assert!(stored.starts_with(b"\x89PNG"));
+    assert!(
+        !stored.windows(4).any(|w| w == b"PK\x03\x04"),
+        "zip signature survived"
+    );
+    assert!(
+        !stored
+            .windows(16)
+            .any(|w| w == &original[zip_at..zip_at + 16]),
+        "zip bytes survived"
+    );
+    assert!(stored.ends_with(&[0xAE, 0x42, 0x60, 0x82]), "ends at IEND");
+}
+
+// ---- role / kind checks ----
+
+#[test]
+fn wrong_kind_for_role_is_type_mismatch() {
+    let e = import_err("speech.wav", Role::GroundTruth);
+    assert_eq!(e.code(), "type_mismatch");
+    assert_eq!(
+        import_err("character.png", Role::Audio).code(),
+        "type_mismatch"
+    );
+    assert_eq!(
+        import_err("motion.mp4", Role::Audio).code(),
+        "type_mismatch"
+    );
+}
+
+#[test]
+fn limits_are_enforced_with_the_maximum_in_the_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = AssetStore::new(dir.path()).expect("store");
+    let opts = ImportOptions {
+        max_audio_seconds: Some(5.0),
+        ..Default::default()
+    };
+    let e = store
+        .import(&fixture("speech.wav"), Role::Audio, &opts)
+        .expect_err("too long");
+    assert_eq!(e.code(), "audio_too_long");
+    assert!(
+        e.explain().message.contains("5.0 s"),
+        "{}",
+        e.explain().message
+    );
+
+    let opts = ImportOptions {
+        max_video_seconds: Some(2.0),
+        ..Default::default()
+    };
+    let e = store
+        .import(&fixture("motion.mp4"), Role::MotionVideo, &opts)
+        .expect_err("too long");
+    assert_eq!(e.code(), "video_too_long");
+
+    let limits = Limits {
+        max_image_bytes: 1000,
+        ..Default::default()
+    };
+    let opts = ImportOptions {
+        limits,
+        ..Default::default()
+    };
+    let e = store
+        .import(&fixture("character.png"), Role::GroundTruth, &opts)
+        .expect_err("too large");
+    assert_eq!(e.code(), "file_too_large");
+    assert!(walk(dir.path()).is_empty());
+}
+
+#[test]
+fn every_error_code_explains_itself() {
+    for name in [
+        "bad/empty.png",
+        "bad/truncated.png",
+        "bad/bomb_60000x60000.png",
+        "bad/executable_renamed.png",
+        "bad/text_renamed.wav",
+        "bad/zero_samples.wav",
+        "bad/motion_mpeg4.avi",
+        "bad/motion_mjpeg.mov",
+        "bad/truncated.mp4",
+    ] {
+        let e = probe(&fixture(name), &Limits::default()).expect_err(name);
+        let u = e.explain();
+        assert_eq!(u.code, e.code());
+        assert!(
+            !u.message.is_empty() && !u.suggestion.is_empty() && !u.detail.is_empty(),
+            "{name}: {u:?}"
+        );
+    }
+}
+
+// ---- imports: normalized outputs ----
+
+#[test]
+fn exif_rotated_jpeg_is_stored_upright_and_fitted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = AssetStore::new(dir.path()).expect("store");
+    let plain = store
+        .import(
+            &fixture("character_exif_rotated.jpg"),
+            Role::GroundTruth,
+            &ImportOptions::default(),
+        )
+        .expect("import");
+    assert_eq!(
+        (plain.normalized_facts.width, plain.normalized_facts.height),
+        (Some(768), Some(1344))
+    );
+    let img = image::open(&plain.normalized_path).expect("png");
+    assert_eq!((img.width(), img.height()), (768, 1344));
+
+    for fit in [FitMode::Crop, FitMode::Pad] {
+        let opts = ImportOptions {
+            target: Some(AspectTarget::new(480, 832).expect("target")),
+            fit,
+            ..Default::default()
+        };
+        let m = store
+            .import(
+                &fixture("character_exif_rotated.jpg"),
+                Role::GroundTruth,
+                &opts,
+            )
+            .expect("import");
+        let img = image::open(&m.normalized_path).expect("png");
+        assert_eq!((img.width(), img.height()), (480, 832), "{fit:?}");
+        let thumb = image::open(m.thumbnail_path.as_ref().expect("thumb")).expect("jpeg");
+        assert_eq!(thumb.width().max(thumb.height()), 256);
+        assert_eq!(m.facts.width, Some(768), "facts are of the original");
+    }
+}
+
+#[test]
+fn pad_keeps_the_whole_picture_and_crop_fills_the_frame() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = AssetStore::new(dir.path()).expect("store");
+    let target = AspectTarget::new(512, 512).expect("target");
+    let pad = store
+        .import(
+            &fixture("pose_sheet.png"),
+            Role::PoseSheet,
+            &ImportOptions {
+                target: Some(target),
+                fit: FitMode::Pad,
+                ..Default::default()
+            },
+        )
+        .expect("pad");
+    let img = image::open(&pad.normalized_path).expect("png").to_rgb8();
+    // 1200x600 into 512x512: 512x256 picture, 128 px black bars top and bottom.
+    assert_eq!(img.get_pixel(256, 10).0, [0, 0, 0]);
+    assert_eq!(img.get_pixel(256, 500).0, [0, 0, 0]);
+    let crop = store
+        .import(
+            &fixture("pose_sheet.png"),
+            Role::PoseSheet,
+            &ImportOptions {
+                target: Some(target),
+                fit: FitMode::Crop,
+                ..Default::default()
+            },
+        )
+        .expect("crop");
+    assert_ne!(crop.sha256, pad.sha256);
+    assert!(AspectTarget::new(500, 512).is_err(), "multiples of 16 only");
+}
+
+#[test]
+fn webp_reference_is_stored_as_png() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = AssetStore::new(dir.path()).expect("store");
+    let m = store
+        .import(
+            &fixture("reference_landscape.webp"),
+            Role::Reference,
+            &ImportOptions::default(),
+        )
+        .expect("import");
+    assert_eq!(m.mime, "image/png");
+    assert!(m.normalized_path.extension().is_some_and(|e| e == "png"));
+    assert_eq!(m.original_name, "reference_landscape.webp");
+}
+
+#[test]
+fn reimport_is_deduplicated_and_content_addressed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = AssetStore::new(dir.path()).expect("store");
+    let first = store
+        .import(
+            &fixture("character.png"),
+            Role::GroundTruth,
+            &ImportOptions::default(),
+        )
+        .expect("first");
+    assert!(!first.deduplicated);
+    let modified = std::fs::metadata(&first.normalized_path)
+        .expect("meta")
+        .modified()
+        .expect("mtime");
+    let again = store
+        .import(
+            &fixture("character.png"),
+            Role::GroundTruth,
+            &ImportOptions::default(),
+        )
+        .expect("again");
+    assert!(again.deduplicated);
+    assert_eq!(first.normalized_path, again.normalized_path);
+    assert_eq!(
+        std::fs::metadata(&again.normalized_path)
+            .expect("meta")
+            .modified()
+            .expect("mtime"),
+        modified,
+        "not rewritten"
+    );
+    // Path = root/<first two hex>/<sha256>.png, and the hash is of the stored bytes.
+    let rel = first
+        .normalized_path
+        .strip_prefix(dir.path())
+        .expect("under root");
+    assert_eq!(
+        rel,
+        std::path::Path::new(&first.sha256[..2]).join(format!("{}.png", first.sha256))
+    );
+    use sha2::Digest;
+    let bytes = std::fs::read(&first.normalized_path).expect("read");
+    let hex: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(hex, first.sha256);
+    assert_eq!(first.size, bytes.len() as u64);
+    // No temporary files remain.
+    assert!(
+        walk(dir.path())
+            .iter()
+            .all(|p| !p.to_string_lossy().contains(".incoming-"))
+    );
+}
+
+fn read_wav(path: &std::path::Path) -> (hound::WavSpec, Vec<i16>) {
+    let mut r = hound::WavReader::open(path).expect("wav");
+    let spec = r.spec();
+    let samples = r
+        .samples::<i16>()
+        .collect::<Result<Vec<_>, _>>()
+        .expect("samples");
+    (spec, samples)
+}
+
+#[test]
+fn every_audio_format_normalizes_to_16k_mono_s16_with_duration_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = AssetStore::new(dir.path()).expect("store");
+    for name in [
+        "speech.wav",
+        "speech.mp3",
+        "speech.m4a",
+        "speech.flac",
+        "speech.ogg",
+    ] {
+        let m = store
+            .import(&fixture(name), Role::Audio, &ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (spec, samples) = read_wav(&m.normalized_path);
+        assert_eq!(
+            (
+                spec.sample_rate,
+                spec.channels,
+                spec.bits_per_sample,
+                spec.sample_format
+            ),
+            (16_000, 1, 16, hound::SampleFormat::Int),
+            "{name}"
+        );
+        let seconds = samples.len() as f64 / 16_000.0;
+        assert!((seconds - 7.489).abs() < 0.03, "{name}: {seconds} s");
+        let probed = m.facts.duration_seconds.expect("duration");
+        assert!(
+            (seconds - probed).abs() < 0.03,
+            "{name}: stored {seconds} vs probed {probed}"
+        );
+        let waveform = m.waveform.as_ref().expect("waveform");
+        assert_eq!(waveform.len(), 200);
+        assert!(waveform.iter().all(|p| (0.0..=1.0).contains(p)));
+        assert!(
+            waveform.iter().any(|p| *p > 0.1),
+            "{name}: speech has peaks"
+        );
+        assert_eq!(m.mime, "audio/wav");
+        assert_eq!(m.normalized_facts.sample_rate, Some(16_000));
+    }
+}
+
+fn write_tone_wav(path: &std::path::Path, amplitude: f32, seconds: f32) {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).expect("create");
+    let n = (44_100.0 * seconds) as usize;
+    for i in 0..n {
+        let s = (amplitude * (i as f32 * 440.0 * std::f32::consts::TAU / 44_100.0).sin() * 32767.0)
+            as i16;
+        w.write_sample(s).expect("l");
+        w.write_sample(s).expect("r");
+    }
+    w.finalize().expect("finalize");
+}
+
+#[test]
+fn quiet_audio_is_peak_normalized_and_silence_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = AssetStore::new(dir.path().join("store")).expect("store");
+    let quiet = dir.path().join("quiet.wav");
+    write_tone_wav(&quiet, 0.02, 1.0);
+    let m = store
+        .import(&quiet, Role::Audio, &ImportOptions::default())
+        .expect("quiet");
+    let (_, samples) = read_wav(&m.normalized_path);
+    let peak = samples
+        .iter()
+        .map(|s| i32::from(*s).abs())
+        .max()
+        .expect("samples");
+    assert!(peak > 25_000, "raised to about -1 dBFS, got {peak}");
+    assert!(
+        m.warnings.iter().any(|w| w.contains("quiet")),
+        "{:?}",
+        m.warnings
+    );
+    assert!((samples.len() as f64 / 16_000.0 - 1.0).abs() < 0.01);
+
+    let silent = dir.path().join("silent.wav");
+    write_tone_wav(&silent, 0.0, 1.0);
+    let e = store
+        .import(&silent, Role::Audio, &ImportOptions::default())
+        .expect_err("silent");
+    assert_eq!(e.code(), "audio_silent");
+}
+
+#[test]
+fn h264_videos_are_stored_as_is_with_a_first_frame() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = AssetStore::new(dir.path()).expect("store");
+    for (name, ext) in [
+        ("motion.mp4", "mp4"),
+        ("motion.mov", "mov"),
+        ("motion_with_audio.mp4", "mp4"),
+    ] {
+        let m = store
+            .import(&fixture(name), Role::MotionVideo, &ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            std::fs::read(&m.normalized_path).expect("stored"),
+            std::fs::read(fixture(name)).expect("orig")
+        );
+        assert!(m.normalized_path.extension().is_some_and(|e| e == ext));
+        let first = image::open(m.first_frame_path.as_ref().expect("first frame")).expect("png");
+        assert_eq!((first.width(), first.height()), (480, 832), "{name}");
+        // The fixture draws a blue body on a light grey background (checked against ffmpeg's
+        // decode of the same frame: RMSE 0.5 %).
+        let rgb = first.to_rgb8();
+        let near = |p: [u8; 3], q: [u8; 3]| p.iter().zip(q).all(|(a, b)| a.abs_diff(b) <= 12);
+        assert!(
+            near(rgb.get_pixel(240, 400).0, [44, 94, 170]),
+            "{name}: body {:?}",
+            rgb.get_pixel(240, 400)
+        );
+        assert!(
+            near(rgb.get_pixel(10, 10).0, [230, 233, 238]),
+            "{name}: background {:?}",
+            rgb.get_pixel(10, 10)
+        );
+        let thumb = image::open(m.thumbnail_path.as_ref().expect("thumb")).expect("jpeg");
+        assert_eq!(thumb.height(), 256);
+        assert_eq!(m.facts.frame_count, Some(48));
+    }
+}
+
+#[test]
+fn vp9_webm_validates_without_preview() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = AssetStore::new(dir.path()).expect("store");
+    let m = store
+        .import(
+            &fixture("motion.webm"),
+            Role::MotionVideo,
+            &ImportOptions::default(),
+        )
+        .expect("webm imports");
+    assert!(m.thumbnail_path.is_none() && m.first_frame_path.is_none());
+    assert!(
+        m.warnings.iter().any(|w| w.contains("preview")),
+        "{:?}",
+        m.warnings
+    );
+    assert_eq!(m.mime, "video/webm");
+    assert!(m.normalized_path.extension().is_some_and(|e| e == "webm"));
+}
+
+#[test]
+fn role_names_round_trip() {
+    for role in Role::ALL {
+        assert_eq!(role.as_str().parse::<Role>().expect("parse"), role);
+        assert_eq!(serde_json::to_value(role).expect("json"), role.as_str());
+    }
+    assert_eq!(
+        "selfie".parse::<Role>().expect_err("unknown").code(),
+        "invalid_option"
+    );
+}
