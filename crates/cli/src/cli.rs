@@ -25,6 +25,28 @@ pub enum Command {
     /// Manage ComfyUI servers (endpoints). Secrets go to the OS keychain.
     #[command(subcommand)]
     Endpoint(EndpointCmd),
+    /// Inspect and import media files (images, audio, video).
+    #[command(subcommand)]
+    Media(MediaCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MediaCmd {
+    /// Print what a file really is (sniffed from its bytes) and its facts.
+    Probe { file: std::path::PathBuf },
+    /// Normalize a file into the asset store and record it.
+    Import {
+        file: std::path::PathBuf,
+        /// What the file is for.
+        #[arg(long, value_parser = ["ground_truth", "reference", "pose_sheet", "motion_video", "audio"])]
+        role: String,
+        /// Fit images to this aspect (9:16, 16:9 or 1:1).
+        #[arg(long, value_parser = ["9:16", "16:9", "1:1"])]
+        aspect: Option<String>,
+        /// Pad instead of cropping when fitting to the aspect.
+        #[arg(long)]
+        pad: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

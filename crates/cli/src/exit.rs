@@ -47,6 +47,22 @@ pub fn classify(code: &str) -> FailureClass {
         | "secret_required"
         | "no_default_endpoint"
         | "invalid_input" => FailureClass::InvalidInput,
+        c if c.starts_with("file_")
+            || c.starts_with("image_")
+            || c.starts_with("audio_")
+            || c.starts_with("video_")
+            || matches!(
+                c,
+                "unsupported_type"
+                    | "type_mismatch"
+                    | "invalid_option"
+                    | "invalid_setting"
+                    | "job_not_found"
+                    | "asset_not_found"
+            ) =>
+        {
+            FailureClass::InvalidInput
+        }
         _ => FailureClass::Other,
     }
 }

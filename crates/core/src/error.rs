@@ -37,6 +37,10 @@ pub enum CoreError {
     Keychain { detail: String },
     #[error("invalid setting {key}: {reason}")]
     InvalidSetting { key: String, reason: String },
+    #[error(transparent)]
+    Media(#[from] animatrix_media::MediaError),
+    #[error("no asset {id:?}")]
+    AssetNotFound { id: String },
     #[error("no job {id:?}")]
     JobNotFound { id: String },
     #[error("stored data is corrupt: {0}")]
@@ -60,6 +64,10 @@ impl CoreError {
 
 impl Explain for CoreError {
     fn explain(&self) -> UserError {
+        // Errors of lower layers explain themselves; the core adds nothing to them.
+        if let CoreError::Media(e) = self {
+            return e.explain();
+        }
         let detail = self.to_string();
         let (code, message, suggestion): (&str, String, String) = match self {
             CoreError::DataDir { path, .. } => (
@@ -122,6 +130,12 @@ impl Explain for CoreError {
                 "The system keychain refused the request.".into(),
                 "Unlock your keychain and try again.".into(),
             ),
+            CoreError::Media(_) => unreachable_explained(),
+            CoreError::AssetNotFound { id } => (
+                "asset_not_found",
+                format!("The stored input \"{id}\" is missing."),
+                "Attach the file again.".into(),
+            ),
             CoreError::JobNotFound { id } => (
                 "job_not_found",
                 format!("There is no run with the id \"{id}\"."),
@@ -151,4 +165,13 @@ pub fn keychain_fix_hint() -> &'static str {
     } else {
         "Make sure Windows Credential Manager is available for your account and try again."
     }
+}
+
+/// Placeholder arm for variants explained by their own layer before the match.
+fn unreachable_explained() -> (&'static str, String, String) {
+    (
+        "internal_error",
+        "Something went wrong.".into(),
+        "See the log.".into(),
+    )
 }

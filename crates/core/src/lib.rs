@@ -4,10 +4,12 @@
 //! a module behind it: `config` (data dir, endpoints), `store` (SQLite), `secrets` (OS keychain),
 //! `logging`.
 
+pub mod assets;
 pub mod config;
 pub mod error;
 pub mod jobs;
 pub mod logging;
+pub mod media_targets;
 pub mod secrets;
 pub mod store;
 mod studio;
@@ -15,3 +17,8 @@ mod studio;
 pub use config::endpoints::{AuthKind, EndpointView, NewEndpoint};
 pub use error::CoreError;
 pub use studio::Studio;
+
+/// The media layer, re-exported so the CLI and app need no direct dependency.
+pub mod media {
+    pub use animatrix_media::*;
+}

@@ -161,6 +161,23 @@ impl Studio {
         store::endpoints::set_default(&mut self.db(), name)
     }
 
+    /// Imports a file into the asset store (see `assets::import`).
+    pub fn import_asset(
+        &self,
+        path: &Path,
+        role: crate::media::Role,
+        options: &crate::media::ImportOptions,
+    ) -> Result<(crate::assets::AssetRecord, Vec<String>), CoreError> {
+        let result = crate::assets::import(&self.db(), self.data_dir(), path, role, options);
+        match &result {
+            Ok((a, _)) => {
+                info!(asset = %a.id, role = %a.role, sha256 = %a.sha256, "asset imported")
+            }
+            Err(e) => tracing::warn!(file = %path.display(), error = %e, "import refused"),
+        }
+        result
+    }
+
     /// The secret for an endpoint, for building an authenticated client. Never logged.
     pub fn endpoint_secret(
         &self,

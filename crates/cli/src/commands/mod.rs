@@ -1,6 +1,7 @@
 //! One module per command family; `run` opens the core once and dispatches.
 
 mod endpoint;
+mod media;
 
 use animatrix_core::{Studio, logging};
 
@@ -19,5 +20,6 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let json = cli.json;
     match cli.command {
         Command::Endpoint(cmd) => endpoint::run(&studio, cmd, json),
+        Command::Media(cmd) => media::run(&studio, cmd, json),
     }
 }
