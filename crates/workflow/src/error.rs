@@ -1,0 +1,308 @@
+//! The one error type of this crate, and how each case reads to a user.
+
+use std::path::PathBuf;
+
+use animatrix_common::{Explain, UserError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot parse {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("template {template} is inconsistent: {reason}")]
+    TemplateInvalid { template: String, reason: String },
+    #[error("two templates claim {name} {version}: {first} and {second}")]
+    DuplicateTemplate {
+        name: String,
+        version: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error("no template named {name}{}", version.as_ref().map(|v| format!(" version {v}")).unwrap_or_default())]
+    TemplateNotFound {
+        name: String,
+        version: Option<String>,
+    },
+    #[error("no version of {name} supports app version {app_version}")]
+    NoCompatibleVersion { name: String, app_version: String },
+    #[error("settings are for template {settings}, not {template}")]
+    TemplateMismatch { settings: String, template: String },
+    #[error("animate mode {requested} does not match template {template} ({actual})")]
+    AnimateModeMismatch {
+        template: String,
+        requested: String,
+        actual: String,
+    },
+    #[error("unknown quality profile {profile:?} (known: {allowed:?})")]
+    UnknownProfile {
+        profile: String,
+        allowed: Vec<String>,
+    },
+    #[error("unknown aspect {aspect:?} (known: {allowed:?})")]
+    UnknownAspect {
+        aspect: String,
+        allowed: Vec<String>,
+    },
+    #[error("unknown framing {framing:?} (known: {allowed:?})")]
+    UnknownFraming {
+        framing: String,
+        allowed: Vec<String>,
+    },
+    #[error("unknown parameter {name:?} for template {template}")]
+    UnknownParameter { template: String, name: String },
+    #[error("parameter {name} must be {expected}, got {got}")]
+    ParameterWrongType {
+        name: String,
+        expected: String,
+        got: String,
+    },
+    #[error("parameter {name} = {value} is outside {min}..={max}")]
+    ParameterOutOfRange {
+        name: String,
+        value: String,
+        min: String,
+        max: String,
+    },
+    #[error("parameter {name} = {value:?} is not one of {allowed:?}")]
+    InvalidChoice {
+        name: String,
+        value: String,
+        allowed: Vec<String>,
+    },
+    #[error("seed {seed} is outside -1..={max}")]
+    InvalidSeed { seed: i64, max: u64 },
+    #[error("prompt has {chars} characters, the limit is {max}")]
+    PromptTooLong { chars: usize, max: u32 },
+    #[error("input {input} ({label}) is required")]
+    MissingInput { input: String, label: String },
+    #[error("input {input} was given but template {template} takes no such file")]
+    UnexpectedInput { template: String, input: String },
+    #[error("uploaded name for {input} is not a safe server file name: {name:?}")]
+    InvalidInputName { input: String, name: String },
+    #[error("job id {job_id:?} may only hold letters, digits, '-' and '_' (1 to 64 characters)")]
+    InvalidJobId { job_id: String },
+    #[error("media fact {fact} is required for template {template}")]
+    MissingMediaFact { template: String, fact: String },
+    #[error("media fact {fact} = {value} is not usable")]
+    InvalidMediaFact { fact: String, value: String },
+    #[error("audio lasts {duration_secs:.2} s; profile {profile} allows at most {max_secs} s")]
+    AudioTooLong {
+        profile: String,
+        duration_secs: f64,
+        max_secs: f64,
+    },
+    #[error("target duration {value} s must be positive")]
+    InvalidTargetDuration { value: f64 },
+    #[error("template {template} takes no marked points")]
+    PointsNotSupported { template: String },
+    #[error("template {template} needs at least one marked point")]
+    MissingPoints { template: String },
+    #[error("{count} points marked, at most {max} allowed")]
+    TooManyPoints { count: usize, max: u32 },
+    #[error("point ({x}, {y}) is outside the unit square")]
+    PointOutOfRange { x: f64, y: f64 },
+    #[error("server object_info is not usable: {reason}")]
+    ObjectInfoInvalid { reason: String },
+    #[error("point ({x}, {y}) falls outside the {aspect} crop of the video")]
+    PointOutsideFrame { x: f64, y: f64, aspect: String },
+}
+
+impl WorkflowError {
+    /// Stable machine code; never reworded once shipped.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Io { .. } => "template_io",
+            Self::Parse { .. } => "template_parse",
+            Self::TemplateInvalid { .. } => "template_invalid",
+            Self::DuplicateTemplate { .. } => "template_duplicate",
+            Self::TemplateNotFound { .. } => "template_not_found",
+            Self::NoCompatibleVersion { .. } => "template_incompatible",
+            Self::TemplateMismatch { .. } => "template_mismatch",
+            Self::AnimateModeMismatch { .. } => "animate_mode_mismatch",
+            Self::UnknownProfile { .. } => "unknown_profile",
+            Self::UnknownAspect { .. } => "unknown_aspect",
+            Self::UnknownFraming { .. } => "unknown_framing",
+            Self::UnknownParameter { .. } => "unknown_parameter",
+            Self::ParameterWrongType { .. } => "parameter_wrong_type",
+            Self::ParameterOutOfRange { .. } => "parameter_out_of_range",
+            Self::InvalidChoice { .. } => "parameter_invalid_choice",
+            Self::InvalidSeed { .. } => "invalid_seed",
+            Self::PromptTooLong { .. } => "prompt_too_long",
+            Self::MissingInput { .. } => "missing_input",
+            Self::UnexpectedInput { .. } => "unexpected_input",
+            Self::InvalidInputName { .. } => "invalid_input_name",
+            Self::InvalidJobId { .. } => "invalid_job_id",
+            Self::MissingMediaFact { .. } => "missing_media_fact",
+            Self::InvalidMediaFact { .. } => "invalid_media_fact",
+            Self::AudioTooLong { .. } => "audio_too_long",
+            Self::InvalidTargetDuration { .. } => "invalid_target_duration",
+            Self::PointsNotSupported { .. } => "points_not_supported",
+            Self::MissingPoints { .. } => "missing_points",
+            Self::TooManyPoints { .. } => "too_many_points",
+            Self::PointOutOfRange { .. } => "point_out_of_range",
+            Self::PointOutsideFrame { .. } => "point_outside_frame",
+            Self::ObjectInfoInvalid { .. } => "object_info_invalid",
+        }
+    }
+}
+
+fn fmt_secs(secs: f64) -> String {
+    if (secs - secs.round()).abs() < 1e-9 {
+        format!("{secs:.0} s")
+    } else {
+        format!("{secs:.1} s")
+    }
+}
+
+impl Explain for WorkflowError {
+    fn explain(&self) -> UserError {
+        let (message, suggestion): (String, String) = match self {
+            Self::Io { .. }
+            | Self::Parse { .. }
+            | Self::TemplateInvalid { .. }
+            | Self::DuplicateTemplate { .. } => (
+                "A generation template installed with the app is damaged.".into(),
+                "Reinstall the app; if it persists, send the log to support.".into(),
+            ),
+            Self::TemplateNotFound { .. } => (
+                "This kind of generation is not available in this version of the app.".into(),
+                "Update the app, or pick another mode.".into(),
+            ),
+            Self::NoCompatibleVersion { .. } => (
+                "This kind of generation needs a different version of the app.".into(),
+                "Update the app.".into(),
+            ),
+            Self::TemplateMismatch { .. } | Self::AnimateModeMismatch { .. } => (
+                "The settings do not match the chosen mode.".into(),
+                "Choose the mode again and retry.".into(),
+            ),
+            Self::UnknownProfile { allowed, .. } => (
+                "That quality setting does not exist for this mode.".into(),
+                format!("Choose one of: {}.", allowed.join(", ")),
+            ),
+            Self::UnknownAspect { allowed, .. } => (
+                "That aspect ratio is not available for this mode.".into(),
+                format!("Choose one of: {}.", allowed.join(", ")),
+            ),
+            Self::UnknownFraming { allowed, .. } => (
+                "That framing is not available for this mode.".into(),
+                format!("Choose one of: {}.", allowed.join(", ").replace('_', " ")),
+            ),
+            Self::UnknownParameter { name, .. } => (
+                format!("The setting \"{name}\" does not apply to this mode."),
+                "Remove it, or reset the advanced settings.".into(),
+            ),
+            Self::ParameterWrongType { name, expected, .. } => (
+                format!("The setting \"{name}\" has the wrong kind of value."),
+                format!("Use {expected}."),
+            ),
+            Self::ParameterOutOfRange { name, min, max, .. } => (
+                format!("The setting \"{name}\" is out of range."),
+                format!("Use a value from {min} to {max}."),
+            ),
+            Self::InvalidChoice { name, allowed, .. } => (
+                format!("The setting \"{name}\" has an unknown value."),
+                format!("Choose one of: {}.", allowed.join(", ")),
+            ),
+            Self::InvalidSeed { max, .. } => (
+                "The seed is not valid.".into(),
+                format!("Use a whole number from 0 to {max}, or \"random\"."),
+            ),
+            Self::PromptTooLong { max, .. } => (
+                "The prompt is too long.".into(),
+                format!("Shorten it to at most {max} characters."),
+            ),
+            Self::MissingInput { label, .. } => (
+                format!("This mode needs a {} file.", label.to_lowercase()),
+                format!("Attach a {} and try again.", label.to_lowercase()),
+            ),
+            Self::UnexpectedInput { .. } => (
+                "A file was attached that this mode does not use.".into(),
+                "Remove the extra attachment and try again.".into(),
+            ),
+            Self::InvalidInputName { .. } | Self::InvalidJobId { .. } => (
+                "The job could not be prepared.".into(),
+                "Try again; if it persists, send the log to support.".into(),
+            ),
+            Self::MissingMediaFact { .. } | Self::InvalidMediaFact { .. } => (
+                "The length of an attached file could not be read.".into(),
+                "Attach the file again, or convert it to a common format (MP4, WAV, MP3).".into(),
+            ),
+            Self::AudioTooLong {
+                profile, max_secs, ..
+            } => (
+                format!(
+                    "This quality profile supports at most {} of audio.",
+                    fmt_secs(*max_secs)
+                ),
+                format!(
+                    "Trim the audio to {} or less, or choose a quality profile other than {profile} that allows longer audio.",
+                    fmt_secs(*max_secs)
+                ),
+            ),
+            Self::InvalidTargetDuration { .. } => (
+                "The target duration must be longer than zero.".into(),
+                "Set a target duration of at least one second, or clear it.".into(),
+            ),
+            Self::PointsNotSupported { .. } => (
+                "Marking a person is only used when replacing a person (Mix).".into(),
+                "Switch to Mix, or clear the marked points.".into(),
+            ),
+            Self::MissingPoints { .. } => (
+                "Mark the person to replace first.".into(),
+                "Tap the person in the first frame of the motion video.".into(),
+            ),
+            Self::TooManyPoints { max, .. } => (
+                "Too many points are marked.".into(),
+                format!("Mark at most {max} points on the person."),
+            ),
+            Self::PointOutOfRange { .. } => (
+                "A marked point lies outside the picture.".into(),
+                "Mark the person again.".into(),
+            ),
+            Self::ObjectInfoInvalid { .. } => (
+                "The server described its capabilities in a way this app does not understand."
+                    .into(),
+                "Check that the server runs a supported ComfyUI version.".into(),
+            ),
+            Self::PointOutsideFrame { aspect, .. } => (
+                format!(
+                    "The person you marked is outside the {aspect} frame that will be generated."
+                ),
+                "Mark a person nearer the middle, or choose another aspect ratio.".into(),
+            ),
+        };
+        UserError::new(self.code(), message, suggestion).with_detail(self.to_string())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audio_too_long_reads_like_the_product_says() {
+        let e = WorkflowError::AudioTooLong {
+            profile: "high".into(),
+            duration_secs: 12.5,
+            max_secs: 10.0,
+        };
+        let u = e.explain();
+        assert_eq!(u.code, "audio_too_long");
+        assert_eq!(
+            u.message,
+            "This quality profile supports at most 10 s of audio."
+        );
+        assert!(u.detail.contains("12.50"), "{}", u.detail);
+    }
+}
