@@ -141,7 +141,7 @@ impl Catalog {
                     name: name.clone(),
                     version: version.to_string(),
                     display_name: m.display_name.clone(),
-                    mode: m.mode,
+                    mode: m.mode.clone(),
                     sub_mode: m.sub_mode,
                     model_family: m.model_family.clone(),
                     compatible: m.app_version.matches(&self.app_version),

@@ -56,11 +56,15 @@ pub struct Manifest {
     pub limits: Limits,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The composer mode a template serves. A mode this app version does not know (a template
+/// added for a later app) loads as `Other` and is listed, so the catalog never breaks on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     Animate,
     Audio,
+    #[serde(untagged)]
+    Other(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -193,6 +197,9 @@ pub enum TimelineSource {
     Audio,
     /// Length follows the uploaded video's frame count (at its own fps).
     Video,
+    /// No driving media (e.g. start/end frame templates): `first_chunk_frames`, or the job's
+    /// target duration at `fps`, rounded up to Wan's 4n+1 frames and capped by the profile.
+    Fixed,
 }
 
 /// How output length relates to segments: segment 1 yields `first_chunk_frames`, each extension

@@ -64,10 +64,11 @@ impl Template {
             template: format!("{} {}", manifest.name, manifest.version),
             reason,
         })?;
+        // Line endings are normalized so a Windows checkout (autocrlf) hashes the same.
         let mut h = Sha256::new();
-        h.update(manifest_text.as_bytes());
+        h.update(manifest_text.replace("\r\n", "\n").as_bytes());
         h.update([0u8]);
-        h.update(graph_text.as_bytes());
+        h.update(graph_text.replace("\r\n", "\n").as_bytes());
         let digest = h
             .finalize()
             .iter()
@@ -103,7 +104,8 @@ impl Template {
         self.dir.as_deref()
     }
 
-    /// sha256 over manifest and graph text: identifies the exact template a job ran.
+    /// sha256 over manifest and graph text (LF line endings): identifies the exact template a
+    /// job ran, and pins released versions (`workflows/released.json`).
     pub fn digest(&self) -> &str {
         &self.digest
     }

@@ -118,6 +118,40 @@ pub(crate) fn plan(
                 warnings,
             })
         }
+        TimelineSource::Fixed => {
+            let fps = timeline.fps.ok_or_else(|| WorkflowError::TemplateInvalid {
+                template: manifest.name.clone(),
+                reason: "fixed timeline needs an fps".into(),
+            })?;
+            let cap_frames = ((profile.max_duration_secs * fps) + EPS)
+                .floor()
+                .min(timeline.capacity(profile.max_chunks) as f64)
+                as u64;
+            let wanted = match target {
+                Some(t) => ((t * fps) - EPS).ceil().max(1.0) as u64,
+                None => u64::from(timeline.first_chunk_frames),
+            };
+            // Wan generates 4n+1 frames.
+            let quantize = |f: u64| (f.saturating_sub(1)).div_ceil(4) * 4 + 1;
+            let mut frames = quantize(wanted);
+            if frames > cap_frames {
+                frames = (cap_frames.saturating_sub(1) / 4) * 4 + 1;
+                warnings.push(BindWarning {
+                    code: "duration_capped".into(),
+                    message: format!(
+                        "This quality profile makes at most {} of video.",
+                        fmt_secs(frames as f64 / fps)
+                    ),
+                });
+            }
+            Ok(FramePlan {
+                fps,
+                chunk_count: timeline.chunks_for(frames) as u32,
+                frame_count: frames as u32,
+                source_frame_count: None,
+                warnings,
+            })
+        }
         TimelineSource::Video => {
             let frames = settings
                 .media

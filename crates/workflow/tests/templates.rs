@@ -73,7 +73,7 @@ fn capability_texts_are_truthful() {
             m.name
         );
         assert!(cannot.contains("exact first or last frame"), "{}", m.name);
-        match m.mode {
+        match &m.mode {
             Mode::Animate => {
                 assert!(!can.contains("lip"), "{} claims lip-sync", m.name);
                 assert!(cannot.contains("lip-sync"), "{}", m.name);
@@ -82,6 +82,7 @@ fn capability_texts_are_truthful() {
                 assert!(!can.contains("replac"), "{} claims replacement", m.name);
                 assert!(cannot.contains("replace"), "{}", m.name);
             }
+            Mode::Other(other) => panic!("{} ships with unknown mode {other}", m.name),
         }
     }
 }
@@ -836,6 +837,9 @@ fn drop_in_template_folder_appears_without_code_change() {
     let mut m = read_json(src.join("manifest.json"));
     m["name"] = json!("fun_inp");
     m["display_name"] = json!("Start and end frame");
+    // A mode and a timeline this app has no composer for yet still load and bind.
+    m["mode"] = json!("keyframes");
+    m["timeline"]["source"] = json!("fixed");
     std::fs::write(
         dst.join("manifest.json"),
         serde_json::to_string_pretty(&m).unwrap(),
@@ -884,9 +888,18 @@ fn drop_in_template_folder_appears_without_code_change() {
         "1.0.0"
     );
     let t = c.latest("fun_inp").unwrap();
+    assert_eq!(t.manifest().mode, Mode::Other("keyframes".into()));
     let mut s = reference_settings(t, "draft", "1:1");
     s.template = "fun_inp".into();
-    bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    assert_eq!(b.frame_count, 81, "default length rounded up to 4n+1");
+    s.target_duration_secs = Some(3.0);
+    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    assert_eq!(b.frame_count, 49);
+    s.target_duration_secs = Some(60.0);
+    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    assert_eq!(b.frame_count, 317, "capped at 20 s of draft, 4n+1");
+    assert_eq!(b.warnings[0].code, "duration_capped");
 
     // A folder whose manifest disagrees with its path is refused.
     let wrong = tmp.path().join("s2v/3.0.0");
@@ -979,6 +992,61 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
             copy_dir(&entry.path(), &target);
         } else {
             std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn released_templates_are_immutable() {
+    // workflows/released.json pins the digest of every released version. Changing a released
+    // graph or manifest fails here: ship the change as a new version folder instead.
+    let c = catalog();
+    let lock = read_json(workflows_dir().join("released.json"));
+    let lock = lock.as_object().unwrap();
+    for t in c.templates() {
+        let key = format!("{}/{}", t.name(), t.version());
+        let pinned = lock.get(&key).unwrap_or_else(|| {
+            panic!(
+                "{key} is not in workflows/released.json (add its digest {})",
+                t.digest()
+            )
+        });
+        assert_eq!(
+            pinned.as_str(),
+            Some(t.digest()),
+            "{key} changed after release"
+        );
+    }
+    assert_eq!(
+        lock.len(),
+        c.templates().count(),
+        "released.json names a template that is gone"
+    );
+}
+
+#[test]
+fn profile_limits_are_consistent() {
+    // An audio template must be able to cover its longest allowed audio within its segment cap,
+    // so the only refusal a user sees is about duration.
+    let c = catalog();
+    for t in c.templates() {
+        let m = t.manifest();
+        for (name, p) in &m.profiles {
+            if let Some(fps) = m.timeline.fps {
+                let needed = (p.max_duration_secs * fps).ceil() as u64;
+                assert!(
+                    m.timeline.capacity(p.max_chunks) >= needed,
+                    "{} {name}",
+                    t.name()
+                );
+            }
+            for [w, h] in p.resolution.values() {
+                assert!(
+                    p.max_side.is_none_or(|s| *w <= s && *h <= s),
+                    "{} {name}",
+                    t.name()
+                );
+            }
         }
     }
 }
