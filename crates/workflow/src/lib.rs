@@ -26,8 +26,8 @@ pub use error::WorkflowError;
 pub use manifest::{AnimateMode, Manifest, Mode};
 pub use object_info::{InputSpec, NodeSchema, ObjectInfo};
 pub use preflight::{
-    AutoDownload, MissingModel, MissingNode, ModelsByFolder, PreflightReport, preflight,
-    required_models,
+    AutoDownload, MissingModel, MissingNode, ModelsByFolder, PreflightReport, model_folders,
+    preflight, required_models,
 };
 pub use settings::{JobSettings, MAX_SEED, MediaFacts, Point, UploadedInputs};
 pub use template::Template;

@@ -113,6 +113,15 @@ pub fn required_models(t: &Template) -> BTreeMap<String, BTreeSet<(String, Strin
     out
 }
 
+/// The `/models/{folder}` lists preflight needs for this template.
+pub fn model_folders(t: &Template) -> BTreeSet<String> {
+    t.manifest()
+        .models
+        .iter()
+        .map(|m| m.folder.clone())
+        .collect()
+}
+
 pub fn preflight(t: &Template, info: &ObjectInfo, models: &ModelsByFolder) -> PreflightReport {
     let m = t.manifest();
     let missing_nodes: Vec<MissingNode> = m

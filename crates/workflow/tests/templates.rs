@@ -731,6 +731,19 @@ fn preflight_against_the_captured_server() {
             assert!(bare_report.ready, "{name}: {bare_report:#?}");
         }
     }
+    let folders: Vec<String> = animatrix_workflow::model_folders(c.latest("s2v").unwrap())
+        .into_iter()
+        .collect();
+    assert_eq!(
+        folders,
+        [
+            "audio_encoders",
+            "diffusion_models",
+            "loras",
+            "text_encoders",
+            "vae"
+        ]
+    );
     // A server without the bf16 file can still run draft and standard.
     let t = c.latest("s2v").unwrap();
     let mut m = animatrix_workflow::ModelsByFolder::new();
