@@ -39,6 +39,10 @@ pub enum CoreError {
     InvalidSetting { key: String, reason: String },
     #[error(transparent)]
     Media(#[from] animatrix_media::MediaError),
+    #[error(transparent)]
+    Comfy(#[from] animatrix_comfy::ComfyError),
+    #[error(transparent)]
+    Workflow(#[from] animatrix_workflow::WorkflowError),
     #[error("no asset {id:?}")]
     AssetNotFound { id: String },
     #[error("no job {id:?}")]
@@ -65,8 +69,11 @@ impl CoreError {
 impl Explain for CoreError {
     fn explain(&self) -> UserError {
         // Errors of lower layers explain themselves; the core adds nothing to them.
-        if let CoreError::Media(e) = self {
-            return e.explain();
+        match self {
+            CoreError::Media(e) => return e.explain(),
+            CoreError::Comfy(e) => return e.explain(),
+            CoreError::Workflow(e) => return e.explain(),
+            _ => {}
         }
         let detail = self.to_string();
         let (code, message, suggestion): (&str, String, String) = match self {
@@ -130,7 +137,9 @@ impl Explain for CoreError {
                 "The system keychain refused the request.".into(),
                 "Unlock your keychain and try again.".into(),
             ),
-            CoreError::Media(_) => unreachable_explained(),
+            CoreError::Media(_) | CoreError::Comfy(_) | CoreError::Workflow(_) => {
+                unreachable_explained()
+            }
             CoreError::AssetNotFound { id } => (
                 "asset_not_found",
                 format!("The stored input \"{id}\" is missing."),

@@ -13,6 +13,7 @@ pub mod media_targets;
 pub mod secrets;
 pub mod store;
 mod studio;
+pub mod templates;
 
 pub use config::endpoints::{AuthKind, EndpointView, NewEndpoint};
 pub use error::CoreError;

@@ -46,7 +46,7 @@ impl Studio {
 
     /// The connection; a poisoned lock only means another thread panicked mid-call, and SQLite's
     /// own transactions keep the data consistent, so we keep going.
-    pub(crate) fn db(&self) -> MutexGuard<'_, Connection> {
+    pub fn db(&self) -> MutexGuard<'_, Connection> {
         self.inner.db.lock().unwrap_or_else(|p| p.into_inner())
     }
 

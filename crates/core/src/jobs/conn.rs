@@ -1,0 +1,103 @@
+//! One live connection per endpoint: the HTTP client, its event hub (one WebSocket), and an
+//! `/object_info` cache with a TTL so preflight does not refetch megabytes for every job.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use animatrix_comfy::{Auth, ClientOptions, ComfyClient, Endpoint, EventHub, HubOptions};
+use animatrix_workflow::{ModelsByFolder, ObjectInfo, Template};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Mutex;
+
+use crate::{AuthKind, CoreError, EndpointView};
+
+const OBJECT_INFO_TTL: Duration = Duration::from_secs(300);
+
+pub struct ServerConn {
+    pub endpoint: EndpointView,
+    pub client: ComfyClient,
+    pub hub: EventHub,
+    object_info: Mutex<Option<(Instant, Arc<ObjectInfo>)>>,
+}
+
+impl ServerConn {
+    pub fn open(
+        endpoint: EndpointView,
+        secret: Option<SecretString>,
+    ) -> Result<ServerConn, CoreError> {
+        let auth = to_auth(&endpoint.auth, secret)?;
+        let ep = Endpoint::parse(&endpoint.base_url, auth)?;
+        let client = ComfyClient::new(ep, ClientOptions::default())?;
+        let hub = EventHub::start(
+            client.clone(),
+            HubOptions {
+                // Prompts recovered from an earlier run were posted under another client id, so
+                // their events go elsewhere: poll often enough that they still finish promptly.
+                safety_poll_interval: Duration::from_secs(3),
+                ..HubOptions::default()
+            },
+        );
+        Ok(ServerConn {
+            endpoint,
+            client,
+            hub,
+            object_info: Mutex::new(None),
+        })
+    }
+
+    /// `/object_info`, cached for five minutes per connection.
+    pub async fn object_info(&self) -> Result<Arc<ObjectInfo>, CoreError> {
+        let mut cache = self.object_info.lock().await;
+        if let Some((at, info)) = cache.as_ref()
+            && at.elapsed() < OBJECT_INFO_TTL
+        {
+            return Ok(info.clone());
+        }
+        let typed = self.client.object_info().await?;
+        // The workflow layer validates against its own schema model; hand it the same JSON.
+        let raw = serde_json::to_value(&typed)
+            .map_err(|e| CoreError::Corrupt(format!("object_info re-encode: {e}")))?;
+        let info = Arc::new(ObjectInfo::from_value(&raw)?);
+        *cache = Some((Instant::now(), info.clone()));
+        Ok(info)
+    }
+
+    /// The model lists of the folders a template needs.
+    pub async fn models_for(&self, template: &Template) -> Result<ModelsByFolder, CoreError> {
+        let mut models = ModelsByFolder::new();
+        let folders: std::collections::BTreeSet<String> =
+            animatrix_workflow::required_models(template)
+                .into_values()
+                .flatten()
+                .map(|(folder, _)| folder)
+                .collect();
+        for folder in folders {
+            if let Some(files) = self.client.models(&folder).await? {
+                models.insert(folder, files);
+            }
+        }
+        Ok(models)
+    }
+}
+
+fn to_auth(kind: &AuthKind, secret: Option<SecretString>) -> Result<Auth, CoreError> {
+    let need =
+        |s: Option<SecretString>| s.ok_or_else(|| CoreError::SecretRequired { kind: kind.label() });
+    Ok(match kind {
+        AuthKind::None => Auth::None,
+        AuthKind::Bearer => Auth::Bearer(need(secret)?),
+        AuthKind::Basic => {
+            let s = need(secret)?;
+            let (user, password) = s
+                .expose_secret()
+                .split_once(':')
+                .map(|(u, p)| (u.to_string(), SecretString::from(p.to_string())))
+                .ok_or_else(|| CoreError::SecretRequired { kind: kind.label() })?;
+            Auth::Basic { user, password }
+        }
+        AuthKind::Header { name } => Auth::Header {
+            name: name.clone(),
+            value: need(secret)?,
+        },
+    })
+}
