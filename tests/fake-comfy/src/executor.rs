@@ -543,6 +543,8 @@ impl Run<'_> {
 
     async fn write_outputs(&self, kind: OutputKind, inputs: &Value) -> Result<Value, String> {
         let prefix_input = inputs.get("filename_prefix").and_then(Value::as_str);
+        let vhs_to_temp = kind == OutputKind::VhsVideo
+            && inputs.get("save_output").and_then(Value::as_bool) == Some(false);
         let (base, prefix) = match kind {
             OutputKind::Video => (
                 &self.shared.dirs.output,
@@ -553,11 +555,45 @@ impl Run<'_> {
                 prefix_input.unwrap_or("ComfyUI").to_string(),
             ),
             OutputKind::Preview => (&self.shared.dirs.temp, outputs::temp_prefix()),
+            OutputKind::VhsVideo => (
+                if vhs_to_temp {
+                    &self.shared.dirs.temp
+                } else {
+                    &self.shared.dirs.output
+                },
+                prefix_input.unwrap_or("AnimateDiff").to_string(),
+            ),
         };
         let sp = outputs::save_path(base, &prefix)?;
-        tokio::fs::create_dir_all(&sp.folder)
-            .await
-            .map_err(|e| format!("{e}"))?;
+        let io = |e: std::io::Error| e.to_string();
+        tokio::fs::create_dir_all(&sp.folder).await.map_err(io)?;
+        if kind == OutputKind::VhsVideo {
+            let counter = outputs::vhs_counter(&sp.folder, &sp.filename);
+            let audio = inputs.get("audio").and_then(link_of).is_some();
+            let stem = format!("{}_{counter:05}", sp.filename);
+            let file = format!("{stem}{}.mp4", if audio { "-audio" } else { "" });
+            let workflow = format!("{stem}.png");
+            let path = sp.folder.join(&file);
+            tokio::fs::copy(&self.shared.captures.sample_output_mp4, &path)
+                .await
+                .map_err(io)?;
+            tokio::fs::write(sp.folder.join(&workflow), &self.shared.image_png)
+                .await
+                .map_err(io)?;
+            let frame_rate = inputs
+                .get("frame_rate")
+                .and_then(Value::as_f64)
+                .unwrap_or(8.0);
+            return Ok(json!({"gifs": [{
+                "filename": file,
+                "subfolder": sp.subfolder,
+                "type": if vhs_to_temp { "temp" } else { "output" },
+                "format": inputs.get("format").cloned().unwrap_or(json!("video/h264-mp4")),
+                "frame_rate": frame_rate,
+                "workflow": workflow,
+                "fullpath": path.to_string_lossy(),
+            }]}));
+        }
         let ext = if kind == OutputKind::Video {
             "mp4"
         } else {
@@ -565,14 +601,15 @@ impl Run<'_> {
         };
         let file = format!("{}_{:05}_.{ext}", sp.filename, sp.counter);
         let path = sp.folder.join(&file);
-        let written = if kind == OutputKind::Video {
+        if kind == OutputKind::Video {
             tokio::fs::copy(&self.shared.captures.sample_output_mp4, &path)
                 .await
-                .map(|_| ())
+                .map_err(io)?;
         } else {
-            tokio::fs::write(&path, &self.shared.image_png).await
-        };
-        written.map_err(|e| format!("{e}"))?;
+            tokio::fs::write(&path, &self.shared.image_png)
+                .await
+                .map_err(io)?;
+        }
         Ok(outputs::ui_for(kind, &[(file, sp.subfolder)]))
     }
 }

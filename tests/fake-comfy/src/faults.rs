@@ -231,6 +231,8 @@ pub(crate) struct FaultState {
     pub auth: Option<ExpectedAuth>,
     pub force_413: bool,
     pub ws_drop_after: Option<u64>,
+    /// Further countdowns armed one after another when `ws_drop_after` fires.
+    pub ws_drop_schedule: std::collections::VecDeque<u64>,
 }
 
 impl FaultState {

@@ -23,6 +23,7 @@
 //!     // .port(8188)                         // default: ephemeral
 //!     // .max_upload_size(1 << 20)           // default: 104857600 as captured
 //!     // .require_auth(ExpectedAuth::Bearer("t".into()))
+//!     // .cache(false)                       // default: emulate ComfyUI's node cache
 //!     .start()
 //!     .await?;
 //! let base = fake.base_url();                // "http://127.0.0.1:PORT"
@@ -42,6 +43,7 @@
 //! faults.set_max_upload_size(1024);          // 413 above 1 KiB (also in /features)
 //! faults.drop_websockets_now();
 //! faults.drop_websockets_after(10);          // after 10 more delivered messages
+//! faults.drop_websockets_schedule(&[3, 10]);  // after 3, then after 10 more
 //! faults.clear();
 //! fake.restart().await?;                      // drop sockets, lose queue/running/history/cache
 //! fake.restart_with_downtime(Duration::from_millis(200)).await?; // port closed meanwhile
@@ -52,6 +54,10 @@
 //!          fake.ws_connections_total(), fake.ws_connections_open(), fake.history_entry("id"));
 //! // Waiting on signals, never sleeps:
 //! let _entry = fake.wait_for_history("id", Duration::from_secs(5)).await;
+//! let _ = fake.wait_running("id", Duration::from_secs(5)).await;
+//! let _ = fake.wait_node("id", "13", Duration::from_secs(5)).await;   // node started
+//! let _ = fake.wait_idle(Duration::from_secs(5)).await;
+//! let _ = fake.wait_until(Duration::from_secs(5), |h| h.ws_connections_open() == 1).await;
 //! fake.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -59,8 +65,12 @@
 //! # Standalone binary
 //!
 //! `fake-comfy [--port N] [--exec-ms MS] [--data-dir DIR] [--overlay FILE] [--captures-dir DIR]
-//! [--require-bearer TOKEN | --require-basic USER:PASS | --require-header 'Name: value']`
+//! [--no-cache] [--require-bearer TOKEN | --require-basic USER:PASS | --require-header 'Name: value']`
 //! prints `listening on http://127.0.0.1:PORT` on stdout, then serves until SIGINT/SIGTERM.
+//! A process-level test scripts faults over HTTP with the `/__fake/*` control routes (no auth,
+//! not recorded; see the `control` module): `POST /__fake/prompt_fault`, `/__fake/release`,
+//! `/__fake/endpoint_fault`, `/__fake/auth`, `/__fake/uploads`, `/__fake/websockets`,
+//! `/__fake/exec_ms`, `/__fake/restart`, `/__fake/clear`, and `GET /__fake/state`.
 //!
 //! # Fidelity notes
 //! * Validation reproduces `execution.validate_prompt` (see [`validate`]), including quirks.
@@ -69,10 +79,15 @@
 //!   output nodes re-send `executed`).
 //! * Nodes reporting progress: KSampler/KSamplerAdvanced (`steps`, with previews),
 //!   SamplerCustom(Advanced) (4, with previews), the Wan `*ToVideo*` nodes (3, no previews).
-//! * Output writers: SaveVideo, SaveImage, PreviewImage. Other output nodes produce no UI.
+//! * Output writers: SaveVideo, SaveImage, PreviewImage, VHS_VideoCombine. Other output nodes
+//!   run but report no UI.
+//! * LoadImage/LoadAudio/LoadVideo validate against files in input/ (uploaded or
+//!   [`FakeComfyHandle::put_input_file`]); a file deleted after validation fails at run time with
+//!   the captured FileNotFoundError shape. Their option lists in /object_info stay as captured.
 //! * `/view` ignores `preview=` and `channel=` (serves the original bytes).
 
 mod captures;
+mod control;
 mod error;
 mod executor;
 mod faults;
@@ -92,7 +107,6 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 use tokio::sync::{Notify, watch};
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use captures::{default_captures_dir, default_overlay_path};
@@ -261,6 +275,8 @@ impl FakeComfyBuilder {
             release: watch::channel(0).0,
             changed: watch::channel(0).0,
             generation: Mutex::new(token.clone()),
+            server_task: tokio::sync::Mutex::new(None),
+            addr: std::sync::OnceLock::new(),
             ws_total: AtomicUsize::new(0),
             ws_open: AtomicUsize::new(0),
             conn_ids: AtomicU64::new(0),
@@ -275,11 +291,12 @@ impl FakeComfyBuilder {
                 port: self.port,
                 source,
             })?;
+        let _ = shared.addr.set(addr);
         let task = server::spawn_generation(shared.clone(), listener, token);
+        *shared.server_task.lock().await = Some(task);
         Ok(FakeComfyHandle {
             shared,
             addr,
-            task: tokio::sync::Mutex::new(Some(task)),
             _tempdir: tempdir,
         })
     }
@@ -289,7 +306,6 @@ impl FakeComfyBuilder {
 pub struct FakeComfyHandle {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    task: tokio::sync::Mutex<Option<JoinHandle<()>>>,
     _tempdir: Option<tempfile::TempDir>,
 }
 
@@ -519,48 +535,13 @@ impl FakeComfyHandle {
 
     /// As [`Self::restart`], with the port closed for `downtime` (connections refused).
     pub async fn restart_with_downtime(&self, downtime: Duration) -> Result<(), FakeComfyError> {
-        let mut task = self.task.lock().await;
-        let new_token = CancellationToken::new();
-        let old = {
-            let mut g = self
-                .shared
-                .generation
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            std::mem::replace(&mut *g, new_token.clone())
-        };
-        old.cancel();
-        if let Some(t) = task.take() {
-            let _ = t.await;
-        }
-        {
-            let mut st = self.shared.lock();
-            st.pending.clear();
-            st.running = None;
-            st.history.clear();
-            st.cache.clear();
-            state::drop_all_sockets(&mut st);
-            st.next_number = 0;
-            st.restarts += 1;
-        }
-        self.shared.interrupt.send_replace(false);
-        self.shared.bump();
-        if !downtime.is_zero() {
-            tokio::time::sleep(downtime).await;
-        }
-        let listener = server::rebind(self.addr.port()).await?;
-        *task = Some(server::spawn_generation(
-            self.shared.clone(),
-            listener,
-            new_token,
-        ));
-        Ok(())
+        server::restart(&self.shared, downtime).await
     }
 
     /// Stop the server and wait for its tasks.
     pub async fn shutdown(self) {
         self.shared.generation().cancel();
-        if let Some(t) = self.task.lock().await.take() {
+        if let Some(t) = self.shared.server_task.lock().await.take() {
             let _ = t.await;
         }
     }
@@ -623,12 +604,19 @@ impl Faults {
     }
     /// Cut every WebSocket connection after `n` more delivered messages.
     pub fn drop_websockets_after(&self, n: u64) {
+        self.drop_websockets_schedule(&[n]);
+    }
+    /// Cut every WebSocket connection after `counts[0]` delivered messages, then again after
+    /// `counts[1]` more, and so on (for property tests over drop schedules).
+    pub fn drop_websockets_schedule(&self, counts: &[u64]) {
         let mut st = self.shared.lock();
-        if n == 0 {
+        let mut queue: std::collections::VecDeque<u64> = counts.iter().copied().collect();
+        while queue.front() == Some(&0) {
+            queue.pop_front();
             state::drop_all_sockets(&mut st);
-        } else {
-            st.faults.ws_drop_after = Some(n);
         }
+        st.faults.ws_drop_after = queue.pop_front();
+        st.faults.ws_drop_schedule = queue;
     }
     /// Disarm everything (prompt, endpoint, auth, upload and socket faults); release hangs.
     pub fn clear(&self) {

@@ -66,6 +66,24 @@ pub fn outside_error(folder: &Path, base: &Path) -> String {
     )
 }
 
+/// VideoHelperSuite's counter: one past the highest `<stem>_<digits>` in the folder.
+pub fn vhs_counter(folder: &Path, filename: &str) -> u32 {
+    let stem = format!("{filename}_");
+    let mut counter = 1;
+    if let Ok(entries) = std::fs::read_dir(folder) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(rest) = name.strip_prefix(&stem) {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                if let Ok(n) = digits.parse::<u32>() {
+                    counter = counter.max(n + 1);
+                }
+            }
+        }
+    }
+    counter
+}
+
 pub fn save_path(base: &Path, prefix: &str) -> Result<SavePath, String> {
     let Some(mut parts) = normalize(prefix) else {
         return Err(outside_error(&base.join(prefix), base));
@@ -109,6 +127,9 @@ pub enum OutputKind {
     Image,
     /// PreviewImage: a PNG in temp/ named `ComfyUI_temp_xxxxx_00001_.png`.
     Preview,
+    /// VHS_VideoCombine: a copy of sample_output.mp4 named `<prefix>_00001[-audio].mp4` plus its
+    /// workflow PNG, UI `{gifs: [{…, format, frame_rate, workflow, fullpath}]}`.
+    VhsVideo,
 }
 
 pub fn output_kind(class_type: &str) -> Option<OutputKind> {
@@ -116,6 +137,7 @@ pub fn output_kind(class_type: &str) -> Option<OutputKind> {
         "SaveVideo" => Some(OutputKind::Video),
         "SaveImage" => Some(OutputKind::Image),
         "PreviewImage" => Some(OutputKind::Preview),
+        "VHS_VideoCombine" => Some(OutputKind::VhsVideo),
         _ => None,
     }
 }

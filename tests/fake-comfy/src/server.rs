@@ -85,3 +85,40 @@ pub(crate) fn spawn_generation(
         let _ = executor.await;
     })
 }
+
+/// Simulate a process restart: cancel the generation (connections, sockets, running prompt),
+/// lose queue/history/cache, keep files and armed faults, reopen the same port after `downtime`.
+pub(crate) async fn restart(
+    shared: &Arc<Shared>,
+    downtime: Duration,
+) -> Result<(), FakeComfyError> {
+    let mut task = shared.server_task.lock().await;
+    let new_token = CancellationToken::new();
+    let old = {
+        let mut g = shared.generation.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::replace(&mut *g, new_token.clone())
+    };
+    old.cancel();
+    if let Some(t) = task.take() {
+        let _ = t.await;
+    }
+    {
+        let mut st = shared.lock();
+        st.pending.clear();
+        st.running = None;
+        st.history.clear();
+        st.cache.clear();
+        crate::state::drop_all_sockets(&mut st);
+        st.next_number = 0;
+        st.restarts += 1;
+    }
+    shared.interrupt.send_replace(false);
+    shared.bump();
+    if !downtime.is_zero() {
+        tokio::time::sleep(downtime).await;
+    }
+    let port = shared.addr.get().map(|a| a.port()).unwrap_or(0);
+    let listener = rebind(port).await?;
+    *task = Some(spawn_generation(shared.clone(), listener, new_token));
+    Ok(())
+}

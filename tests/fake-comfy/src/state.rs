@@ -197,6 +197,9 @@ pub(crate) struct Shared {
     pub changed: watch::Sender<u64>,
     /// Cancelled on restart/shutdown: kills connections, sockets and the executor.
     pub generation: Mutex<CancellationToken>,
+    /// The accept loop of the current generation (awaited on restart/shutdown).
+    pub server_task: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    pub addr: std::sync::OnceLock<std::net::SocketAddr>,
     pub ws_total: AtomicUsize,
     pub ws_open: AtomicUsize,
     pub conn_ids: AtomicU64,
@@ -266,7 +269,7 @@ pub(crate) fn deliver(state: &mut State, sid: Option<&str>, frame: WsOut) {
     if delivered && let Some(n) = state.faults.ws_drop_after.as_mut() {
         *n = n.saturating_sub(1);
         if *n == 0 {
-            state.faults.ws_drop_after = None;
+            state.faults.ws_drop_after = state.faults.ws_drop_schedule.pop_front();
             drop_all_sockets(state);
         }
     }

@@ -31,6 +31,9 @@ struct Args {
     /// Capture folder (default: shared/comfyui beside the repository).
     #[arg(long)]
     captures_dir: Option<PathBuf>,
+    /// Do not emulate ComfyUI's node cache (every node runs every time).
+    #[arg(long)]
+    no_cache: bool,
     /// Require `Authorization: Bearer TOKEN`.
     #[arg(long, conflicts_with_all = ["require_basic", "require_header"])]
     require_bearer: Option<String>,
@@ -99,7 +102,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut b = FakeComfy::builder().port(args.port).exec_ms(args.exec_ms);
+    let mut b = FakeComfy::builder()
+        .port(args.port)
+        .exec_ms(args.exec_ms)
+        .cache(!args.no_cache);
     if let Some(d) = &args.data_dir {
         b = b.data_dir(d);
     }

@@ -44,6 +44,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .fallback(info::fallback)
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(shared.clone(), gate))
+        // Added after the gate: no auth, no faults, not recorded.
+        .merge(crate::control::routes())
         .with_state(shared)
 }
 

@@ -3,6 +3,7 @@
 //! it answers with the captures in ../shared/comfyui.
 
 mod common;
+mod control;
 mod execution;
 mod faults;
 mod http;
