@@ -22,6 +22,8 @@ pub enum FakeComfyError {
     CapturesUnavailable(String),
     #[error("cannot bind 127.0.0.1:{port}: {source}")]
     Bind { port: u16, source: std::io::Error },
+    #[error("cannot start a runtime for the fake server: {source}")]
+    Runtime { source: std::io::Error },
     #[error("cannot prepare data dir {path}: {source}")]
     DataDir {
         path: PathBuf,
@@ -46,6 +48,11 @@ impl Explain for FakeComfyError {
                 "fake_bind_failed",
                 "The fake ComfyUI server cannot listen on its port.",
                 "Pick another port or let the system choose one (port 0).",
+            ),
+            Self::Runtime { .. } => (
+                "fake_runtime_failed",
+                "The fake ComfyUI server cannot start its worker threads.",
+                "Check the machine's thread and memory limits.",
             ),
             Self::DataDir { .. } => (
                 "fake_data_dir_failed",

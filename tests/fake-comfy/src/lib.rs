@@ -48,6 +48,8 @@
 //! fake.restart().await?;                      // drop sockets, lose queue/running/history/cache
 //! fake.restart_with_downtime(Duration::from_millis(200)).await?; // port closed meanwhile
 //!
+//! // Synchronous tests: `FakeComfy::builder().start_blocking()?` runs it on its own runtime.
+//!
 //! // Inspection (all snapshots)
 //! let _ = (fake.prompts(), fake.uploads(), fake.interrupts(), fake.queue_deletes(),
 //!          fake.history_deletes(), fake.requests(), fake.auth_headers_seen(),
@@ -201,6 +203,23 @@ impl FakeComfyBuilder {
         self
     }
 
+    /// Start on a private multi-threaded runtime, for synchronous tests (e.g. ones that run a
+    /// CLI binary with `std::process::Command` and block). Must not be called from inside an
+    /// async runtime.
+    pub fn start_blocking(self) -> Result<BlockingFakeComfy, FakeComfyError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("fake-comfy")
+            .enable_all()
+            .build()
+            .map_err(|source| FakeComfyError::Runtime { source })?;
+        let handle = runtime.block_on(self.start())?;
+        Ok(BlockingFakeComfy {
+            handle: Some(handle),
+            runtime,
+        })
+    }
+
     pub async fn start(self) -> Result<FakeComfyHandle, FakeComfyError> {
         let captures = match &self.captures_dir {
             Some(dir) => Arc::new(Captures::load(dir)?),
@@ -312,6 +331,37 @@ pub struct FakeComfyHandle {
 impl Drop for FakeComfyHandle {
     fn drop(&mut self) {
         self.shared.generation().cancel();
+    }
+}
+
+/// A fake running on its own runtime ([`FakeComfyBuilder::start_blocking`]). Derefs to the
+/// [`FakeComfyHandle`] for the synchronous methods; use [`BlockingFakeComfy::block_on`] for the
+/// async ones (`wait_*`, `restart`).
+pub struct BlockingFakeComfy {
+    handle: Option<FakeComfyHandle>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl BlockingFakeComfy {
+    /// Run a future (e.g. `fake.block_on(fake.wait_idle(..))`) on the fake's runtime.
+    pub fn block_on<F: std::future::Future>(&self, fut: F) -> F::Output {
+        self.runtime.block_on(fut)
+    }
+}
+
+impl std::ops::Deref for BlockingFakeComfy {
+    type Target = FakeComfyHandle;
+    fn deref(&self) -> &FakeComfyHandle {
+        // Only `Drop` takes it out.
+        self.handle.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl Drop for BlockingFakeComfy {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            self.runtime.block_on(h.shutdown());
+        }
     }
 }
 

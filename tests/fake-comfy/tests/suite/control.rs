@@ -387,3 +387,21 @@ async fn vhs_video_combine_writes_gifs_entries() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[test]
+fn blocking_server_serves_while_the_caller_blocks() {
+    use std::io::{Read, Write};
+    let fake = fake_comfy::FakeComfy::builder().start_blocking().unwrap();
+    let mut s = std::net::TcpStream::connect(fake.addr()).unwrap();
+    s.write_all(b"GET /features HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(
+        out.ends_with(r#"{"max_upload_size":104857600,"supports_preview_metadata":true}"#),
+        "{out}"
+    );
+    assert!(fake.block_on(fake.wait_idle(TIMEOUT)));
+    assert_eq!(fake.requests().len(), 1);
+}

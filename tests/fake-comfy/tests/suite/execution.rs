@@ -422,3 +422,160 @@ async fn save_image_and_video_prefixes_become_subfolders() {
         "video_00002_.mp4"
     );
 }
+
+#[tokio::test]
+async fn exec_error_trace_matches_capture_for_a_vanished_input() {
+    let fake = start().await;
+    let base = fake.base_url();
+    let ctx = capture("exec_error_context.json");
+    let req = ctx["failing_prompt_request"].clone();
+    upload(&base, "to_delete.png", b"png".to_vec(), &[]).await;
+    let mut ws = connect(&fake, req["client_id"].as_str().unwrap()).await;
+    fake.faults()
+        .on_next_prompt(fake_comfy::PromptFault::default().hang_before_start());
+    let (s, resp) = post_prompt(&base, &req).await;
+    assert_eq!(s, 200);
+    assert_shape(&resp, &ctx["failing_prompt_response"]["body"]);
+    let pid = resp["prompt_id"].as_str().unwrap().to_string();
+    assert!(fake.wait_running(&pid, TIMEOUT).await);
+    std::fs::remove_file(fake.input_dir().join("to_delete.png")).unwrap();
+    fake.faults().release_hangs();
+    let frames = frames_until_done(&mut ws, &pid).await;
+
+    let want: Vec<Value> = captured_run("ws_trace_exec_error.jsonl", 1)
+        .into_iter()
+        .filter(|m| !(m["type"] == "status" && m["data"].get("sid").is_some()))
+        .collect();
+    // Skip our hello and the status of the POST: in the capture that prompt waited behind
+    // another, so its run starts at the status of being taken off the queue.
+    let got: Vec<(String, String)> = type_node_seq(&frames).into_iter().skip(2).collect();
+    assert_eq!(got, seq_of_capture(&want));
+    let cap = capture("history_exec_error.json");
+    let cap_entry = cap.as_object().unwrap().values().next().unwrap();
+    let h = fake.history_entry(&pid).unwrap();
+    assert_eq!(h["prompt"][2], cap_entry["prompt"][2]);
+    let (mine, theirs) = (
+        &h["status"]["messages"][2][1],
+        &cap_entry["status"]["messages"][2][1],
+    );
+    for key in [
+        "node_id",
+        "node_type",
+        "executed",
+        "exception_type",
+        "current_inputs",
+        "traceback",
+    ] {
+        assert_eq!(mine[key], theirs[key], "{key}");
+    }
+    let path = fake.input_dir().join("to_delete.png");
+    assert_eq!(
+        mine["exception_message"],
+        format!(
+            "[Errno 2] No such file or directory: '{}'\n",
+            path.display()
+        )
+    );
+}
+
+#[tokio::test]
+async fn queue_order_front_and_explicit_numbers() {
+    let fake = start().await;
+    let base = fake.base_url();
+    upload_sample_inputs(&base).await;
+    fake.faults()
+        .on_next_prompt(fake_comfy::PromptFault::default().hang_before_start());
+    let mut first = success_request("q");
+    first["prompt_id"] = json!("first");
+    post_prompt(&base, &first).await;
+    assert!(fake.wait_running("first", TIMEOUT).await);
+    let mut a = success_request("q");
+    a["prompt_id"] = json!("a");
+    a["prompt"]["3"]["inputs"]["amount"] = json!(2);
+    let mut b = a.clone();
+    b["prompt_id"] = json!("b");
+    b["front"] = json!(true);
+    let mut c = a.clone();
+    c["prompt_id"] = json!("c");
+    c["number"] = json!(-100);
+    let (_, ra) = post_prompt(&base, &a).await;
+    let (_, rb) = post_prompt(&base, &b).await;
+    let (_, rc) = post_prompt(&base, &c).await;
+    assert_eq!(ra["number"], json!(1));
+    assert_eq!(rb["number"], json!(-2));
+    assert_eq!(
+        rc["number"],
+        json!(-100.0),
+        "an explicit number goes through float()"
+    );
+    let q: Value = http()
+        .get(format!("{base}/queue"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pending: Vec<&str> = q["queue_pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i[1].as_str().unwrap())
+        .collect();
+    assert_eq!(pending, ["c", "b", "a"]);
+    fake.faults().release_hangs();
+    assert!(fake.wait_idle(TIMEOUT).await);
+    let h: Value = http()
+        .get(format!("{base}/history?max_items=2"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = serde_json::to_string(&h).unwrap();
+    assert_eq!(h.as_object().unwrap().len(), 2);
+    assert!(
+        h.get("b").is_some() && h.get("a").is_some(),
+        "the last two finished: {text}"
+    );
+    let raw = http()
+        .get(format!("{base}/history?max_items=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        raw.find("\"b\"").unwrap() < raw.find("\"a\"").unwrap(),
+        "oldest first"
+    );
+    let h: Value = http()
+        .get(format!("{base}/history?offset=1&max_items=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(h.get("c").is_some());
+}
+
+#[tokio::test]
+async fn extra_data_is_kept_with_client_id_merged_and_secrets_removed() {
+    let fake = start().await;
+    let base = fake.base_url();
+    upload_sample_inputs(&base).await;
+    let mut req = success_request("harness-A");
+    req["extra_data"] = json!({"anything": 1, "api_key_comfy_org": "secret"});
+    let (_, r) = post_prompt(&base, &req).await;
+    let h = fake
+        .wait_for_history(r["prompt_id"].as_str().unwrap(), TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(
+        h["prompt"][3],
+        capture("routing_notes.json")["history3_extra_data"]
+    );
+}
