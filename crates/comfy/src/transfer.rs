@@ -328,14 +328,26 @@ impl ComfyClient {
         });
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| {
-                crate::classify::from_reqwest(
-                    e,
-                    &self.inner.host,
-                    path_label,
-                    self.inner.options.transfer_idle_timeout,
-                )
-            })?;
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                // The connection ended before Content-Length bytes: say so plainly.
+                Err(e) if !e.is_timeout() && expected.is_some_and(|n| received < n) => {
+                    tracing::debug!(error = %crate::classify::chain_text(&e), "download cut short");
+                    return Err(ComfyError::DownloadIncomplete {
+                        path: path_label.to_owned(),
+                        expected: expected.unwrap_or_default(),
+                        received,
+                    });
+                }
+                Err(e) => {
+                    return Err(crate::classify::from_reqwest(
+                        e,
+                        &self.inner.host,
+                        path_label,
+                        self.inner.options.transfer_idle_timeout,
+                    ));
+                }
+            };
             received += chunk.len() as u64;
             if let Some(cap) = cap
                 && received > cap
