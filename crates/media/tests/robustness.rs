@@ -24,7 +24,11 @@ const FIXTURES: [&str; 15] = [
 ];
 
 fn fixture_bytes(index: usize) -> Vec<u8> {
-    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures")).join(FIXTURES[index]);
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures"
+    ))
+    .join(FIXTURES[index]);
     std::fs::read(path).expect("fixture")
 }
 
@@ -105,4 +109,19 @@ proptest! {
         };
         let _ = store.import(&input, role, &ImportOptions::default());
     }
+}
+
+/// Regression (found by cargo-fuzz video_probe): a WebM header that made matroska-demuxer loop
+/// forever. It must now end in a typed error, quickly.
+#[test]
+fn webm_parser_loop_is_bounded() {
+    let bytes = include_bytes!("data/webm_parser_loop.webm");
+    let start = std::time::Instant::now();
+    let err = probe_bytes(bytes, Some("webm"), &Limits::default()).expect_err("malformed");
+    assert_eq!(err.code(), "file_corrupt", "{err}");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
 }

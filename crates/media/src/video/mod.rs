@@ -46,7 +46,10 @@ pub(crate) fn probe_video<R: Read + Seek>(
 ) -> Result<VideoProbe, MediaError> {
     let probe = match sniffed.container {
         Container::IsoBmff => isobmff::probe(reader, file_len, sniffed)?,
-        Container::WebM => webm::probe(reader, sniffed)?,
+        Container::WebM => {
+            let mut guarded = BudgetReader::new(reader, file_len);
+            webm::probe(&mut guarded, sniffed)?
+        }
         Container::Avi => return Err(avi::refuse(reader)),
         other => {
             return Err(MediaError::UnsupportedType {
@@ -64,6 +67,56 @@ pub(crate) fn probe_video<R: Read + Seek>(
         });
     }
     Ok(probe)
+}
+
+/// Bounds the work a third-party parser may do on hostile input: fuzzing found a WebM header
+/// that makes matroska-demuxer loop forever re-reading the same element. Past a budget of read
+/// and seek calls (or bytes) proportional to the file size, every call fails, so any such loop
+/// ends in an error instead of hanging the import.
+struct BudgetReader<'a, R> {
+    inner: &'a mut R,
+    calls_left: u64,
+    bytes_left: u64,
+}
+
+impl<'a, R> BudgetReader<'a, R> {
+    fn new(inner: &'a mut R, file_len: u64) -> Self {
+        Self {
+            inner,
+            calls_left: 2_000_000,
+            bytes_left: file_len.saturating_mul(3).saturating_add(16 * 1024 * 1024),
+        }
+    }
+
+    fn spend(&mut self) -> std::io::Result<()> {
+        if self.calls_left == 0 {
+            return Err(std::io::Error::other(
+                "container parser exceeded its work budget (malformed file)",
+            ));
+        }
+        self.calls_left -= 1;
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for BudgetReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.spend()?;
+        let n = self.inner.read(buf)?;
+        self.bytes_left = self.bytes_left.checked_sub(n as u64).ok_or_else(|| {
+            std::io::Error::other(
+                "container parser read far more than the file holds (malformed file)",
+            )
+        })?;
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for BudgetReader<'_, R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.spend()?;
+        self.inner.seek(pos)
+    }
 }
 
 /// Common checks once a container told us its video track (or lack of one).

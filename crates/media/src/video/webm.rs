@@ -9,7 +9,7 @@ use crate::error::MediaError;
 use crate::facts::MediaFacts;
 use crate::sniff::{MediaKind, Sniffed};
 
-/// Counting frames reads every block header; past this many we stop and estimate instead.
+/// Counting frames reads every block; past this many blocks (all tracks) we stop.
 const MAX_FRAMES_COUNTED: u64 = 200_000;
 
 fn demux_err(e: matroska_demuxer::DemuxError) -> MediaError {
@@ -92,8 +92,9 @@ pub(super) fn probe<R: Read + Seek>(
         _ => {
             // No per-frame duration in the header: count the video blocks and time them.
             let mut frame = Frame::default();
-            let (mut count, mut first, mut last) = (0u64, None, 0u64);
-            while count < MAX_FRAMES_COUNTED && mkv.next_frame(&mut frame).map_err(demux_err)? {
+            let (mut count, mut first, mut last, mut blocks) = (0u64, None, 0u64, 0u64);
+            while blocks < MAX_FRAMES_COUNTED && mkv.next_frame(&mut frame).map_err(demux_err)? {
+                blocks += 1;
                 if frame.track == video_track {
                     count += 1;
                     first.get_or_insert(frame.timestamp);

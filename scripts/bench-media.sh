@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Media benchmark (issue 6): our pipeline vs the reference tools, same run, same inputs.
+#   1. 24 MP JPEG -> 832x480 center-crop PNG + 256 px JPEG thumbnail  vs ImageMagick convert
+#   2. 10-minute MP3 -> 16 kHz mono 16-bit WAV                        vs ffmpeg
+#   3. probe of a >= 1 GiB MP4 (moov after mdat)                       vs ffprobe
+# Inputs are generated in a temp dir (never committed). Best of N wall times, whole processes.
+# Usage: scripts/bench-media.sh [--append]   (--append adds the results to docs/BENCHMARKS.md)
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+runs="${BENCH_RUNS:-3}"
+append=0
+[ "${1:-}" = "--append" ] && append=1
+for tool in ffmpeg ffprobe /usr/bin/convert /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install ffmpeg imagemagick time)" >&2; exit 1; }
+done
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+(cd "$root" && cargo build --quiet --release -p animatrix-media --example bench_media)
+bench="$CARGO_TARGET_DIR/release/examples/bench_media"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/animatrix-bench-media.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+echo "generating inputs in $work ..."
+ffmpeg -v error -y -f lavfi -i "testsrc2=size=6000x4000" -frames:v 1 -q:v 2 "$work/photo.jpg"
+ffmpeg -v error -y -f lavfi \
+  -i "aevalsrc=0.3*sin(2*PI*440*t)+0.1*sin(2*PI*1234*t)|0.3*sin(2*PI*660*t)+0.05*sin(2*PI*3000*t):s=44100:d=600" \
+  -c:a libmp3lame -b:a 192k "$work/talk.mp3"
+# High-bitrate H.264 clip, then stream-copied in a loop until the file passes 1 GiB.
+ffmpeg -v error -y -f lavfi -i "testsrc2=size=1280x720:rate=30" -t 10 \
+  -c:v libx264 -preset ultrafast -qp 0 -pix_fmt yuv420p "$work/clip.mp4"
+clip_bytes=$(stat -c %s "$work/clip.mp4")
+loops=$(( (1073741824 + clip_bytes - 1) / clip_bytes ))
+ffmpeg -v error -y -stream_loop "$loops" -i "$work/clip.mp4" -c copy "$work/big.mp4"
+big_bytes=$(stat -c %s "$work/big.mp4")
+
+# best_of CMD...: prints "<best wall seconds> <max RSS KB of that run>".
+best_of() {
+  local best="" rss=""
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >"$work/out.txt" 2>"$work/err.txt" || {
+      cat "$work/err.txt" >&2; return 1; }
+    read -r wall kb <"$work/time.txt"
+    if [ -z "$best" ] || awk -v a="$wall" -v b="$best" 'BEGIN{exit !(a<b)}'; then best="$wall"; rss="$kb"; fi
+  done
+  echo "$best $rss"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b<=0) b=0.005; printf "%.2f", a/b }'; }
+
+echo "image ..."
+read -r ours_img ours_img_rss < <(best_of "$bench" image "$work/photo.jpg" "$work/ours.png" "$work/ours_thumb.jpg")
+read -r im_img im_img_rss < <(best_of /usr/bin/convert "$work/photo.jpg" -filter Lanczos -resize '832x480^' \
+  -gravity center -extent 832x480 -write "$work/im.png" -resize 256x256 "$work/im_thumb.jpg")
+
+echo "audio ..."
+read -r ours_aud ours_aud_rss < <(best_of "$bench" audio "$work/talk.mp3" "$work/ours.wav")
+read -r ff_aud ff_aud_rss < <(best_of ffmpeg -v error -y -i "$work/talk.mp3" -ac 1 -ar 16000 -c:a pcm_s16le "$work/ff.wav")
+ours_wav_s=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$work/ours.wav")
+ff_wav_s=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$work/ff.wav")
+
+echo "video probe ..."
+read -r ours_vid ours_vid_rss < <(best_of "$bench" video "$work/big.mp4")
+ours_vid_inproc=$(sed -n 's/.*elapsed_ms=\([0-9.]*\).*/\1/p' "$work/out.txt")
+read -r ffp_vid ffp_vid_rss < <(best_of ffprobe -v error -show_streams -show_format "$work/big.mp4")
+
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') x$(nproc)"
+report=$(cat <<EOF
+$(date -u +%Y-%m-%d) on ${cpu}; best of ${runs}, whole-process wall time (/usr/bin/time), release build.
+
+| task | animatrix-media | reference | speed-up | peak RSS ours / ref |
+|---|---|---|---|---|
+| 24 MP JPEG (6000x4000) -> 832x480 crop PNG + 256 px JPEG thumb | ${ours_img} s | ImageMagick 6 convert (Lanczos) ${im_img} s | $(ratio "$im_img" "$ours_img")x (goal 2x) | ${ours_img_rss} / ${im_img_rss} KB |
+| 10 min MP3 44.1 kHz stereo -> 16 kHz mono s16 WAV | ${ours_aud} s (out ${ours_wav_s} s) | ffmpeg ${ff_aud} s (out ${ff_wav_s} s) | $(ratio "$ff_aud" "$ours_aud")x (goal > 1x) | ${ours_aud_rss} / ${ff_aud_rss} KB |
+| probe of a $((big_bytes / 1048576)) MiB MP4 (moov after mdat) | ${ours_vid} s process, ${ours_vid_inproc} ms in-process | ffprobe ${ffp_vid} s | $(ratio "$ffp_vid" "$ours_vid")x (goal < 50 ms) | ${ours_vid_rss} / ${ffp_vid_rss} KB |
+EOF
+)
+echo
+echo "$report"
+
+if [ "$append" = 1 ]; then
+  doc="$root/docs/BENCHMARKS.md"
+  [ -f "$doc" ] || echo "# Benchmarks" >"$doc"
+  # Insert at the end of our section (before the next "## " heading), creating it if missing.
+  REPORT="$report" awk '
+    BEGIN { report = ENVIRON["REPORT"]; heading = "## Media (issue 6)" }
+    function emit() { print ""; print report; done = 1 }
+    $0 == heading { inside = 1; seen = 1; print; next }
+    inside && /^## / { emit(); print ""; inside = 0 }
+    { print }
+    END {
+      if (inside && !done) emit()
+      if (!seen) {
+        print ""; print heading; print ""
+        print "Reproduce: `scripts/bench-media.sh --append` (needs ffmpeg, imagemagick, time)."
+        emit()
+      }
+    }' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
+  echo "appended to docs/BENCHMARKS.md"
+fi
