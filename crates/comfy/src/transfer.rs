@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use reqwest::multipart::{Form, Part};
-use tokio::io::{AsyncWriteExt, BufWriter};
-use tokio_util::io::ReaderStream;
+use std::io::Write as _;
 
 use crate::client::{ComfyClient, decode};
 use crate::error::ComfyError;
@@ -18,6 +17,12 @@ use crate::sanitize::{safe_component, safe_relative_path};
 
 /// Read/write chunk: large enough for loopback speeds, small enough for constant memory.
 const CHUNK: usize = 256 * 1024;
+/// Upload read size: each read of a tokio file is a hop to the blocking pool, so read big.
+const UPLOAD_CHUNK: usize = 1024 * 1024;
+/// Upload chunks read ahead of the socket.
+const READ_AHEAD: usize = 4;
+/// Downloaded chunks waiting for the disk writer.
+const WRITE_QUEUE: usize = 32;
 /// Bytes a multipart envelope adds around the file (boundaries, part headers, text fields).
 const MULTIPART_OVERHEAD: u64 = 1024;
 
@@ -75,6 +80,37 @@ fn mime_for(name: &str) -> &'static str {
     }
 }
 
+/// A file as a stream of chunks read on one blocking thread, a few chunks ahead of the
+/// socket. Chunks are read straight into fresh buffers (no copy through a tokio file
+/// buffer, no blocking-pool hop per read); memory stays at READ_AHEAD chunks.
+fn file_chunks(
+    file: std::fs::File,
+    chunk: usize,
+) -> impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static {
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(READ_AHEAD);
+    tokio::task::spawn_blocking(move || {
+        use std::io::Read as _;
+        let mut file = file;
+        loop {
+            let mut buf = Vec::with_capacity(chunk);
+            let read = (&mut file).take(chunk as u64).read_to_end(&mut buf);
+            let item = match read {
+                Ok(0) => return,
+                Ok(_) => Ok(bytes::Bytes::from(buf)),
+                Err(e) => Err(e),
+            };
+            let failed = item.is_err();
+            // The receiver is gone when the request was dropped: stop reading.
+            if tx.blocking_send(item).is_err() || failed {
+                return;
+            }
+        }
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
+}
+
 /// Time since `start` in ms, as the watchdog's shared clock.
 fn millis_since(start: Instant) -> u64 {
     start.elapsed().as_millis() as u64
@@ -128,9 +164,7 @@ impl ComfyClient {
                 limit: Some(limit),
             });
         }
-        let file = tokio::fs::File::open(path)
-            .await
-            .map_err(|e| ComfyError::io("opening", path, e))?;
+        let file = std::fs::File::open(path).map_err(|e| ComfyError::io("opening", path, e))?;
 
         let start = Instant::now();
         let last_progress = Arc::new(AtomicU64::new(0));
@@ -141,7 +175,7 @@ impl ComfyClient {
             done: 0,
             total: Some(size),
         });
-        let stream = ReaderStream::with_capacity(file, CHUNK).map(move |chunk| {
+        let stream = file_chunks(file, UPLOAD_CHUNK).map(move |chunk| {
             if let Ok(bytes) = &chunk {
                 sent += bytes.len() as u64;
                 stream_last.store(millis_since(start), Ordering::Release);
@@ -317,10 +351,49 @@ impl ComfyClient {
         cap: Option<u64>,
         progress: &mut impl FnMut(TransferProgress),
     ) -> Result<u64, ComfyError> {
-        let out = tokio::fs::File::create(partial)
+        let file = tokio::fs::File::create(partial)
             .await
-            .map_err(|e| ComfyError::io("creating", partial, e))?;
-        let mut out = BufWriter::with_capacity(4 * CHUNK, out);
+            .map_err(|e| ComfyError::io("creating", partial, e))?
+            .into_std()
+            .await;
+        // Disk writes run on one blocking thread fed through a small bounded channel: the
+        // socket reader never waits on a per-chunk thread hop (tokio::fs would), and at most
+        // WRITE_QUEUE chunks are in memory.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(WRITE_QUEUE);
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let mut out = std::io::BufWriter::with_capacity(4 * CHUNK, file);
+            while let Some(chunk) = rx.blocking_recv() {
+                out.write_all(&chunk)?;
+            }
+            out.flush()
+        });
+        let received = self
+            .pump(resp, tx, path_label, expected, cap, progress)
+            .await;
+        // The sender is dropped: the writer drains and ends.
+        let written = match writer.await {
+            Ok(result) => result.map_err(|e| ComfyError::io("writing", partial, e)),
+            Err(join) => Err(ComfyError::io(
+                "writing",
+                partial,
+                std::io::Error::other(join.to_string()),
+            )),
+        };
+        let received = received?;
+        written?;
+        Ok(received)
+    }
+
+    /// Socket → writer channel, with the size checks.
+    async fn pump(
+        &self,
+        resp: reqwest::Response,
+        tx: tokio::sync::mpsc::Sender<bytes::Bytes>,
+        path_label: &str,
+        expected: Option<u64>,
+        cap: Option<u64>,
+        progress: &mut impl FnMut(TransferProgress),
+    ) -> Result<u64, ComfyError> {
         let mut received = 0u64;
         progress(TransferProgress {
             done: 0,
@@ -364,17 +437,15 @@ impl ComfyClient {
                     received,
                 });
             }
-            out.write_all(&chunk)
-                .await
-                .map_err(|e| ComfyError::io("writing", partial, e))?;
+            if tx.send(chunk).await.is_err() {
+                // The writer stopped on an io error; the caller reports it.
+                break;
+            }
             progress(TransferProgress {
                 done: received,
                 total: expected,
             });
         }
-        out.flush()
-            .await
-            .map_err(|e| ComfyError::io("writing", partial, e))?;
         Ok(received)
     }
 }
