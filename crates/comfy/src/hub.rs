@@ -429,8 +429,9 @@ impl Entry {
         }
     }
 
+    /// Every receiver dropped (an entry always gets its first subscriber when created).
     fn abandoned(&self) -> bool {
-        !self.subscribers.is_empty() && self.subscribers.iter().all(|s| s.events.is_closed())
+        self.subscribers.iter().all(|s| s.events.is_closed())
     }
 }
 

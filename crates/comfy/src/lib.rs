@@ -6,6 +6,38 @@
 //!   stream of [`TrackedEvent`]s per prompt that always ends in an [`Outcome`], even across
 //!   socket drops and server restarts (it polls /queue and /history while the socket is down).
 //! * [`doctor()`]: is this endpoint usable, and if not, why.
+//!
+//! How the job engine uses it:
+//!
+//! ```no_run
+//! use animatrix_comfy::*;
+//! # async fn job(graph: serde_json::Value, input: &std::path::Path, out: &std::path::Path)
+//! #     -> Result<(), ComfyError> {
+//! let endpoint = Endpoint::parse("https://comfy.example.test", Auth::Bearer("token".into()))?;
+//! let client = ComfyClient::new(endpoint, ClientOptions::default())?;
+//! let hub = EventHub::start(client.clone(), HubOptions::default()); // one per endpoint
+//!
+//! let uploaded = client
+//!     .upload(input, &UploadTarget::input("sha256-abc.png"), |p| println!("{p:?}"))
+//!     .await?;
+//! // … bind `uploaded.as_input_value()` into the graph …
+//! let prompt_id = "0b57ccb5-5d48-4b0b-bd75-7fdaa250724b"; // ours, stored before submitting
+//! let (_accepted, mut tracked) = hub.submit(&graph, prompt_id, None).await?;
+//! while let Some(event) = tracked.next().await {
+//!     match event {
+//!         TrackedEvent::Finished(outcome) => {
+//!             let entry = outcome.into_result(prompt_id)?; // Error/Interrupted/Vanished → Err
+//!             for file in entry.files() {
+//!                 client.download_output(&file.file, out, |_| {}).await?;
+//!             }
+//!         }
+//!         other => println!("{other:?}"), // queue position, progress, previews…
+//!     }
+//! }
+//! // After a restart: `hub.track(prompt_id)` reconciles (running → events, done → outcome,
+//! // gone from the server → Outcome::Vanished).
+//! # Ok(()) }
+//! ```
 
 pub mod auth;
 mod classify;

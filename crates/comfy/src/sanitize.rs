@@ -14,6 +14,12 @@ const WINDOWS_RESERVED: [&str; 22] = [
     "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
 ];
 
+/// Direction overrides and zero-width characters make `evil\u{202e}4pm.exe` display as
+/// `evilexe.mp4`: refused so what a user sees is what is on disk.
+fn is_bidi_or_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
 fn unsafe_path(value: &str, reason: &'static str) -> ComfyError {
     ComfyError::UnsafeServerPath {
         value: value.escape_debug().to_string(),
@@ -43,8 +49,14 @@ pub fn safe_component(name: &str) -> Result<&str, ComfyError> {
             "contains a drive letter or stream separator (:)",
         ));
     }
-    if name.chars().any(char::is_control) {
-        return Err(unsafe_path(name, "contains control characters"));
+    if name
+        .chars()
+        .any(|c| c.is_control() || is_bidi_or_invisible(c))
+    {
+        return Err(unsafe_path(
+            name,
+            "contains control or invisible characters",
+        ));
     }
     if name.contains(['<', '>', '"', '|', '?', '*']) {
         return Err(unsafe_path(
@@ -141,6 +153,9 @@ mod tests {
             "a<b",
             "a|b",
             "a\"b",
+            "evil\u{202e}4pm.exe",
+            "a\u{200b}b",
+            "\u{feff}x",
         ];
         for name in bad_names {
             assert!(safe_component(name).is_err(), "{name:?} must be refused");

@@ -235,3 +235,100 @@ async fn a_truncated_download_is_detected_and_leaves_no_file() {
     assert_eq!(e.explain().code, "download_incomplete");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// A server that takes the upload's headers and then stops reading: the idle watchdog ends it.
+#[tokio::test]
+async fn a_stalled_upload_times_out_instead_of_hanging() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (release_tx, release_rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        // /features first (the limit check), then the stalled upload.
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf).await;
+        let body = "{}";
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(reply.as_bytes()).await.unwrap();
+        // Same or next connection: read a little, then nothing until released.
+        let next = tokio::select! {
+            r = listener.accept() => Some(r.unwrap().0),
+            _ = s.read(&mut buf) => None,
+        };
+        let _keep = next;
+        let _ = release_rx.await;
+    });
+    let endpoint =
+        animatrix_comfy::Endpoint::parse(&format!("http://{addr}"), animatrix_comfy::Auth::None)
+            .unwrap();
+    let options = animatrix_comfy::ClientOptions {
+        transfer_idle_timeout: std::time::Duration::from_millis(300),
+        ..options()
+    };
+    let c = animatrix_comfy::ComfyClient::new(endpoint, options).unwrap();
+    let big = write_temp(&vec![0u8; 64 * 1024 * 1024]);
+    let started = std::time::Instant::now();
+    let e = tokio::time::timeout(
+        WAIT,
+        c.upload(big.path(), &UploadTarget::input("big.bin"), |_| {}),
+    )
+    .await
+    .expect("the watchdog fires long before the test timeout")
+    .unwrap_err();
+    assert!(matches!(e, ComfyError::Timeout { .. }), "{e:?}");
+    assert_eq!(e.explain().code, "server_timeout");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let _ = release_tx.send(());
+}
+
+#[tokio::test]
+async fn downloads_over_the_configured_cap_are_refused_and_leave_no_file() {
+    let fake = fake().await;
+    let c = client(&fake);
+    let hub = crate::common::hub(&c);
+    let (_, tracked) = hub.submit(&success_graph(), &new_id(), None).await.unwrap();
+    let entry = tokio::time::timeout(WAIT, tracked.outcome())
+        .await
+        .unwrap()
+        .unwrap()
+        .into_result("x")
+        .unwrap();
+    let capped = client_with(
+        &fake,
+        animatrix_comfy::Auth::None,
+        animatrix_comfy::ClientOptions {
+            max_download_bytes: Some(1000),
+            ..options()
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let e = capped
+        .download_output(&entry.files()[0].file, dir.path(), |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, ComfyError::BodyTooLarge { limit: 1000, .. }),
+        "{e:?}"
+    );
+    assert!(
+        walk(dir.path()).is_empty(),
+        "no partial file: {:?}",
+        walk(dir.path())
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
