@@ -423,6 +423,38 @@ impl ComfyClient {
     }
 }
 
+/// What [`ComfyClient::cancel`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancellation {
+    /// It was pending and is removed from the queue (it will never run).
+    Dequeued,
+    /// It was running; the interrupt lands at the node's next step (cooperative).
+    Interrupted,
+    /// Neither pending nor running: already finished, or unknown to the server.
+    NotActive,
+}
+
+impl ComfyClient {
+    /// Cancel one prompt without touching anyone else's: delete it if pending, interrupt it
+    /// (targeted) if running. A prompt that starts between the two checks is interrupted.
+    pub async fn cancel(&self, prompt_id: &str) -> Result<Cancellation, ComfyError> {
+        let queue = self.queue().await?;
+        if queue.is_running(prompt_id) {
+            self.interrupt(prompt_id).await?;
+            return Ok(Cancellation::Interrupted);
+        }
+        if queue.ahead_of(prompt_id).is_none() {
+            return Ok(Cancellation::NotActive);
+        }
+        self.queue_delete(&[prompt_id.to_owned()]).await?;
+        if self.queue().await?.is_running(prompt_id) {
+            self.interrupt(prompt_id).await?;
+            return Ok(Cancellation::Interrupted);
+        }
+        Ok(Cancellation::Dequeued)
+    }
+}
+
 /// Follow redirects only within the same scheme, host and port (or an http→https upgrade on
 /// the same host): credentials, including custom headers, must never reach another origin.
 fn same_origin_redirects() -> reqwest::redirect::Policy {

@@ -54,10 +54,10 @@ pub mod transfer;
 pub mod ws;
 
 pub use auth::{Auth, Endpoint};
-pub use client::ComfyClient;
+pub use client::{Cancellation, ComfyClient};
 pub use doctor::{DoctorReport, doctor};
 pub use error::{ComfyError, TlsProblem};
-pub use hub::{EventHub, HubOptions, Outcome, Tracked, TrackedEvent};
+pub use hub::{ConnectionState, EventHub, HubOptions, Outcome, Preview, Tracked, TrackedEvent};
 pub use options::ClientOptions;
 pub use rejection::{InputProblem, NodeValidationError, PromptRejection, RejectionKind};
 pub use transfer::{DownloadedFile, TransferProgress, UploadTarget};

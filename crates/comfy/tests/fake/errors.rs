@@ -289,3 +289,50 @@ async fn refused_connections_and_unknown_hosts_are_told_apart() {
         "server_not_found"
     );
 }
+
+#[tokio::test]
+async fn cancel_dequeues_pending_interrupts_running_and_ignores_finished() {
+    let fake = fake().await;
+    let c = client(&fake);
+    let hub = hub(&c);
+    let (a, b) = (new_id(), new_id());
+    fake.faults()
+        .on_prompt(&a, PromptFault::default().hang_at("3"));
+    let (_, ta) = hub
+        .submit(&success_graph_salted(1), &a, None)
+        .await
+        .unwrap();
+    let (_, tb) = hub
+        .submit(&success_graph_salted(2), &b, None)
+        .await
+        .unwrap();
+    assert!(fake.wait_running(&a, WAIT).await);
+    assert_eq!(
+        c.cancel(&b).await.unwrap(),
+        animatrix_comfy::Cancellation::Dequeued
+    );
+    assert_eq!(
+        c.cancel(&a).await.unwrap(),
+        animatrix_comfy::Cancellation::Interrupted
+    );
+    let oa = tokio::time::timeout(WAIT, ta.outcome())
+        .await
+        .unwrap()
+        .unwrap();
+    let ob = tokio::time::timeout(WAIT, tb.outcome())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(oa, Outcome::Interrupted(_)), "{oa:?}");
+    assert_eq!(ob, Outcome::Vanished);
+    assert_eq!(
+        c.cancel(&a).await.unwrap(),
+        animatrix_comfy::Cancellation::NotActive
+    );
+    // Only targeted interrupts were sent.
+    assert!(
+        fake.interrupts()
+            .iter()
+            .all(|i| i.prompt_id.as_deref() == Some(a.as_str()))
+    );
+}
