@@ -1,7 +1,7 @@
 //! Audio: exact-duration probe, and normalization to 16 kHz mono 16-bit PCM WAV for wav2vec2.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use rubato::{FftFixedInOut, Resampler};
@@ -194,34 +194,21 @@ pub struct NormalizedAudio {
     pub waveform: Vec<f32>,
 }
 
-/// Streams decoded mono samples through the resampler into a raw f32 spill file so that memory
-/// stays constant whatever the length; tracks the peak on the way.
-struct Spill {
-    file: BufWriter<File>,
+/// Opens the source again: quiet audio is rendered a second time with its gain (rare), which
+/// keeps memory constant instead of holding the whole signal to normalize it.
+pub(crate) type OpenSource<'a> = &'a dyn Fn() -> Result<Box<dyn MediaSource>, MediaError>;
+
+/// Output frames per waveform bucket (5 ms); folded into [`WAVEFORM_POINTS`] at the end.
+const BUCKET_FRAMES: u64 = 80;
+/// Mono frames per message from the decoding thread.
+const CHUNK: usize = 4096;
+
+struct Rendered {
     frames: u64,
+    /// Peak before gain.
     peak: f32,
-    /// Output frames still to drop at the start (the resampler's delay).
-    skip: usize,
-}
-
-impl Spill {
-    fn push(&mut self, samples: &[f32]) -> std::io::Result<()> {
-        let drop = self.skip.min(samples.len());
-        self.skip -= drop;
-        for &s in &samples[drop..] {
-            self.peak = self.peak.max(s.abs());
-            self.file.write_all(&s.to_le_bytes())?;
-        }
-        self.frames += (samples.len() - drop) as u64;
-        Ok(())
-    }
-}
-
-fn spill_io(e: std::io::Error) -> MediaError {
-    MediaError::Io {
-        path: "(temporary audio buffer)".to_string(),
-        source: e,
-    }
+    /// Post-gain peak per [`BUCKET_FRAMES`] output frames.
+    buckets: Vec<f32>,
 }
 
 fn resample_error(e: impl std::fmt::Display) -> MediaError {
@@ -231,47 +218,62 @@ fn resample_error(e: impl std::fmt::Display) -> MediaError {
 /// Decodes, downmixes to mono, resamples to 16 kHz and writes a 16-bit PCM WAV to `out_wav`.
 /// Refuses empty, silent and over-long audio.
 pub(crate) fn normalize_audio(
-    source: Box<dyn MediaSource>,
+    open_source: OpenSource<'_>,
     sniffed: &Sniffed,
     edit: Option<AudioEdit>,
     max_seconds: f64,
     out_wav: &Path,
 ) -> Result<NormalizedAudio, MediaError> {
-    let mut opened = open(source, sniffed)?;
-    let in_rate = opened
-        .params
-        .sample_rate
-        .filter(|r| *r > 0)
-        .ok_or_else(|| MediaError::corrupt("audio stream declares no sample rate"))?;
+    let mut gain = 1.0;
+    let mut rendered = render(open_source()?, sniffed, edit, max_seconds, gain, out_wav)?;
+    if rendered.peak < SILENT_PEAK {
+        return Err(MediaError::AudioSilent {
+            peak_dbfs: 20.0 * rendered.peak.max(1e-9).log10(),
+        });
+    }
+    if rendered.peak < QUIET_PEAK {
+        gain = NORMALIZED_PEAK / rendered.peak;
+        rendered = render(open_source()?, sniffed, edit, max_seconds, gain, out_wav)?;
+    }
+    Ok(NormalizedAudio {
+        frames: rendered.frames,
+        duration_seconds: rendered.frames as f64 / f64::from(TARGET_SAMPLE_RATE),
+        gain,
+        waveform: fold_waveform(&rendered.buckets),
+    })
+}
+
+fn fold_waveform(buckets: &[f32]) -> Vec<f32> {
+    let n = buckets.len();
+    (0..WAVEFORM_POINTS)
+        .map(|i| {
+            let start = i * n / WAVEFORM_POINTS;
+            let end = ((i + 1) * n)
+                .div_ceil(WAVEFORM_POINTS)
+                .max(start + 1)
+                .min(n);
+            buckets
+                .get(start..end)
+                .map_or(0.0, |b| b.iter().fold(0.0f32, |m, v| m.max(*v)))
+        })
+        .collect()
+}
+
+/// Decoding thread: packets -> mono f32 chunks over a bounded channel. Returns input frames.
+fn decode_mono(
+    mut opened: OpenedAudio,
+    in_rate: u32,
+    max_seconds: f64,
+    tx: std::sync::mpsc::SyncSender<Vec<f32>>,
+) -> Result<u64, MediaError> {
     let mut decoder: Box<dyn Decoder> = symphonia::default::get_codecs()
         .make(&opened.params, &DecoderOptions::default())
         .map_err(map_sym_error)?;
-
-    const CHUNK: usize = 4096;
-    let mut resampler = if in_rate == TARGET_SAMPLE_RATE {
-        None
-    } else {
-        Some(
-            FftFixedInOut::<f32>::new(in_rate as usize, TARGET_SAMPLE_RATE as usize, CHUNK, 1)
-                .map_err(resample_error)?,
-        )
-    };
-    let mut out_buf = vec![0f32; resampler.as_ref().map_or(0, |r| r.output_frames_max())];
-    let mut spill = Spill {
-        file: BufWriter::new(tempfile::tempfile().map_err(spill_io)?),
-        frames: 0,
-        peak: 0.0,
-        skip: resampler.as_ref().map_or(0, |r| r.output_delay())
-            + edit.map_or(0, |e| {
-                (e.skip_seconds * f64::from(TARGET_SAMPLE_RATE)).round() as usize
-            }),
-    };
     let max_in_frames = (max_seconds * f64::from(in_rate)).ceil() as u64 + u64::from(in_rate);
     let mut in_frames = 0u64;
-    let mut pending: Vec<f32> = Vec::with_capacity(CHUNK * 2);
     let mut sample_buf: Option<SampleBuffer<f32>> = None;
     let mut decode_errors = 0u32;
-
+    let mut chunk: Vec<f32> = Vec::with_capacity(CHUNK * 2);
     loop {
         let packet = match opened.format.next_packet() {
             Ok(p) => p,
@@ -301,18 +303,21 @@ pub(crate) fn normalize_audio(
         if frames == 0 {
             continue;
         }
-        let needed = frames * channels;
         let buf = match &mut sample_buf {
-            Some(b) if b.capacity() >= needed => b,
+            Some(b) if b.capacity() >= frames * channels => b,
             _ => sample_buf.insert(SampleBuffer::<f32>::new(frames as u64, *decoded.spec())),
         };
         buf.copy_interleaved_ref(decoded);
-        let scale = 1.0 / channels as f32;
-        pending.extend(
-            buf.samples()
-                .chunks_exact(channels)
-                .map(|frame| frame.iter().sum::<f32>() * scale),
-        );
+        if channels == 1 {
+            chunk.extend_from_slice(buf.samples());
+        } else {
+            let scale = 1.0 / channels as f32;
+            chunk.extend(
+                buf.samples()
+                    .chunks_exact(channels)
+                    .map(|frame| frame.iter().sum::<f32>() * scale),
+            );
+        }
         in_frames += frames as u64;
         if in_frames > max_in_frames {
             return Err(MediaError::AudioTooLong {
@@ -320,109 +325,182 @@ pub(crate) fn normalize_audio(
                 max_seconds,
             });
         }
-        match &mut resampler {
-            None => {
-                spill.push(&pending).map_err(spill_io)?;
-                pending.clear();
-            }
-            Some(r) => {
-                let mut consumed = 0;
-                while pending.len() - consumed >= r.input_frames_next() {
-                    let (used, written) = r
-                        .process_into_buffer(&[&pending[consumed..]], &mut [&mut out_buf[..]], None)
-                        .map_err(resample_error)?;
-                    consumed += used;
-                    spill.push(&out_buf[..written]).map_err(spill_io)?;
-                }
-                pending.drain(..consumed);
+        if chunk.len() >= CHUNK {
+            // A closed channel means the writer failed; its error is the one reported.
+            if tx
+                .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK * 2)))
+                .is_err()
+            {
+                return Ok(in_frames);
             }
         }
     }
-
-    if in_frames == 0 {
-        return Err(MediaError::AudioEmpty {
-            detail: "decoding produced 0 sample frames".to_string(),
-        });
+    if !chunk.is_empty() {
+        let _ = tx.send(chunk);
     }
-    let mut expected =
-        (in_frames as f64 * f64::from(TARGET_SAMPLE_RATE) / f64::from(in_rate)).round() as u64;
-    if let Some(e) = edit {
-        let skipped = (e.skip_seconds * f64::from(TARGET_SAMPLE_RATE)).round() as u64;
-        let presented = (e.duration_seconds * f64::from(TARGET_SAMPLE_RATE)).round() as u64;
-        expected = expected.saturating_sub(skipped).min(presented);
-    }
-    if let Some(r) = &mut resampler {
-        // Feed the tail, then silence, until the delayed output has caught up.
-        // rubato 0.16 rejects an empty partial chunk; `None` means "only flush".
-        let mut tail: Option<&[f32]> = (!pending.is_empty()).then_some(&pending[..]);
-        let mut guard = 0;
-        while spill.frames < expected && guard < 64 {
-            let input: Option<&[&[f32]]> = tail.as_ref().map(std::slice::from_ref);
-            let (_, written) = r
-                .process_partial_into_buffer(input, &mut [&mut out_buf[..]], None)
-                .map_err(resample_error)?;
-            spill.push(&out_buf[..written]).map_err(spill_io)?;
-            tail = None;
-            guard += 1;
-        }
-    }
-    let frames = spill.frames.min(expected.max(1));
-    let peak = spill.peak;
-    if peak < SILENT_PEAK {
-        return Err(MediaError::AudioSilent {
-            peak_dbfs: 20.0 * peak.max(1e-9).log10(),
-        });
-    }
-    let gain = if peak < QUIET_PEAK {
-        NORMALIZED_PEAK / peak
-    } else {
-        1.0
-    };
-
-    let mut raw = spill
-        .file
-        .into_inner()
-        .map_err(|e| spill_io(e.into_error()))?;
-    raw.seek(SeekFrom::Start(0)).map_err(spill_io)?;
-    let waveform = write_wav(BufReader::new(raw), frames, gain, out_wav)?;
-    Ok(NormalizedAudio {
-        frames,
-        duration_seconds: frames as f64 / f64::from(TARGET_SAMPLE_RATE),
-        gain,
-        waveform,
-    })
+    Ok(in_frames)
 }
 
-/// Second pass: raw f32 spill -> gain -> 16-bit WAV, computing the waveform peaks.
-fn write_wav<R: Read>(
-    mut raw: R,
+/// Writes resampled output: drops the resampler delay and edit-list priming, caps the length,
+/// applies the gain, tracks peaks.
+struct Sink {
+    writer: hound::WavWriter<BufWriter<File>>,
+    skip: u64,
+    cap: u64,
     frames: u64,
+    peak: f32,
+    gain: f32,
+    buckets: Vec<f32>,
+}
+
+impl Sink {
+    fn push(&mut self, samples: &[f32]) -> Result<(), hound::Error> {
+        let drop = self.skip.min(samples.len() as u64) as usize;
+        self.skip -= drop as u64;
+        let room = self.cap.saturating_sub(self.frames) as usize;
+        let samples = &samples[drop..samples.len().min(drop.saturating_add(room))];
+        if samples.is_empty() {
+            return Ok(());
+        }
+        let mut out = self.writer.get_i16_writer(samples.len() as u32);
+        for &s in samples {
+            self.peak = self.peak.max(s.abs());
+            let v = (s * self.gain).clamp(-1.0, 1.0);
+            let bucket = (self.frames / BUCKET_FRAMES) as usize;
+            if bucket >= self.buckets.len() {
+                self.buckets.push(0.0);
+            }
+            if let Some(b) = self.buckets.get_mut(bucket) {
+                *b = b.max(v.abs());
+            }
+            out.write_sample((v * f32::from(i16::MAX)) as i16);
+            self.frames += 1;
+        }
+        out.flush()
+    }
+}
+
+fn render(
+    source: Box<dyn MediaSource>,
+    sniffed: &Sniffed,
+    edit: Option<AudioEdit>,
+    max_seconds: f64,
     gain: f32,
     out_wav: &Path,
-) -> Result<Vec<f32>, MediaError> {
+) -> Result<Rendered, MediaError> {
+    let opened = open(source, sniffed)?;
+    let in_rate = opened
+        .params
+        .sample_rate
+        .filter(|r| *r > 0)
+        .ok_or_else(|| MediaError::corrupt("audio stream declares no sample rate"))?;
+    let wav_err = |e: hound::Error| match e {
+        hound::Error::IoError(io) => MediaError::io(out_wav, io),
+        other => MediaError::corrupt(format!("wav writer: {other}")),
+    };
     let spec = hound::WavSpec {
         channels: 1,
         sample_rate: TARGET_SAMPLE_RATE,
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
     };
-    let wav_err = |e: hound::Error| match e {
-        hound::Error::IoError(io) => MediaError::io(out_wav, io),
-        other => MediaError::corrupt(format!("wav writer: {other}")),
+    let mut resampler = if in_rate == TARGET_SAMPLE_RATE {
+        None
+    } else {
+        Some(
+            FftFixedInOut::<f32>::new(in_rate as usize, TARGET_SAMPLE_RATE as usize, CHUNK, 1)
+                .map_err(resample_error)?,
+        )
     };
-    let mut writer = hound::WavWriter::create(out_wav, spec).map_err(wav_err)?;
-    let per_point = frames.div_ceil(WAVEFORM_POINTS as u64).max(1);
-    let mut waveform = vec![0f32; WAVEFORM_POINTS];
-    let mut bytes = [0u8; 4];
-    for i in 0..frames {
-        raw.read_exact(&mut bytes).map_err(spill_io)?;
-        let s = (f32::from_le_bytes(bytes) * gain).clamp(-1.0, 1.0);
-        let point = ((i / per_point) as usize).min(WAVEFORM_POINTS - 1);
-        waveform[point] = waveform[point].max(s.abs());
-        writer
-            .write_sample((s * f32::from(i16::MAX)).round() as i16)
-            .map_err(wav_err)?;
+    let rate = f64::from(TARGET_SAMPLE_RATE);
+    let mut sink = Sink {
+        writer: hound::WavWriter::create(out_wav, spec).map_err(wav_err)?,
+        skip: resampler.as_ref().map_or(0, |r| r.output_delay() as u64)
+            + edit.map_or(0, |e| (e.skip_seconds * rate).round() as u64),
+        cap: edit.map_or(u64::MAX, |e| (e.duration_seconds * rate).round() as u64),
+        frames: 0,
+        peak: 0.0,
+        gain,
+        buckets: Vec::new(),
+    };
+    let mut out_buf = vec![0f32; resampler.as_ref().map_or(0, |r| r.output_frames_max())];
+    let mut pending: Vec<f32> = Vec::with_capacity(CHUNK * 3);
+
+    // Decoding (the costly part) runs on its own thread while this one resamples and writes.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<f32>>(16);
+    let in_frames = std::thread::scope(|scope| -> Result<u64, MediaError> {
+        let decoding = scope.spawn(move || decode_mono(opened, in_rate, max_seconds, tx));
+        let mut write = || -> Result<(), MediaError> {
+            for chunk in &rx {
+                match &mut resampler {
+                    None => sink.push(&chunk).map_err(wav_err)?,
+                    Some(r) => {
+                        pending.extend_from_slice(&chunk);
+                        let mut consumed = 0;
+                        while pending.len() - consumed >= r.input_frames_next() {
+                            let (used, written) = r
+                                .process_into_buffer(
+                                    &[&pending[consumed..]],
+                                    &mut [&mut out_buf[..]],
+                                    None,
+                                )
+                                .map_err(resample_error)?;
+                            consumed += used;
+                            sink.push(&out_buf[..written]).map_err(wav_err)?;
+                        }
+                        pending.drain(..consumed);
+                    }
+                }
+            }
+            Ok(())
+        };
+        let written = write();
+        drop(rx);
+        let decoded = decoding
+            .join()
+            .map_err(|_| MediaError::corrupt("audio decoder thread panicked"))?;
+        written?;
+        decoded
+    })?;
+
+    if in_frames == 0 {
+        return Err(MediaError::AudioEmpty {
+            detail: "decoding produced 0 sample frames".to_string(),
+        });
     }
+    let expected = (in_frames as f64 * rate / f64::from(in_rate)).round() as u64;
+    sink.cap = sink.cap.min(expected);
+    if let Some(r) = &mut resampler {
+        // Feed the tail, then silence, until the delayed output has caught up.
+        // rubato 0.16 rejects an empty partial chunk; `None` means "only flush".
+        let mut tail: Option<&[f32]> = (!pending.is_empty()).then_some(&pending[..]);
+        let mut guard = 0;
+        while sink.frames < sink.cap && guard < 64 {
+            let input: Option<&[&[f32]]> = tail.as_ref().map(std::slice::from_ref);
+            let (_, written) = r
+                .process_partial_into_buffer(input, &mut [&mut out_buf[..]], None)
+                .map_err(resample_error)?;
+            sink.push(&out_buf[..written]).map_err(wav_err)?;
+            tail = None;
+            guard += 1;
+        }
+    }
+    let Sink {
+        writer,
+        frames,
+        peak,
+        buckets,
+        ..
+    } = sink;
     writer.finalize().map_err(wav_err)?;
-    Ok(waveform)
+    if frames == 0 {
+        return Err(MediaError::AudioEmpty {
+            detail: "no sample frames left after the edit list".to_string(),
+        });
+    }
+    Ok(Rendered {
+        frames,
+        peak,
+        buckets,
+    })
 }

@@ -200,8 +200,12 @@ pub fn normalize_audio_file(
         &sniffed,
         &mut File::open(path).map_err(|e| MediaError::io(path, e))?,
     );
-    let file = File::open(path).map_err(|e| MediaError::io(path, e))?;
-    normalize_audio(Box::new(file), &sniffed, edit, max_seconds, out_wav)
+    let open = || -> Result<Box<dyn symphonia::core::io::MediaSource>, MediaError> {
+        Ok(Box::new(
+            File::open(path).map_err(|e| MediaError::io(path, e))?,
+        ))
+    };
+    normalize_audio(&open, &sniffed, edit, max_seconds, out_wav)
 }
 
 fn video_ext(sniffed: &Sniffed) -> &'static str {
@@ -422,8 +426,11 @@ impl AssetStore {
         let edit = audio_edit_for(sniffed, &mut open()?);
         let facts = crate::audio::probe_audio(Box::new(open()?), sniffed, edit, limits)?;
         let temp = self.temp()?;
+        let open_source = || -> Result<Box<dyn symphonia::core::io::MediaSource>, MediaError> {
+            Ok(Box::new(open()?))
+        };
         let normalized = normalize_audio(
-            Box::new(open()?),
+            &open_source,
             sniffed,
             edit,
             limits.max_audio_seconds,

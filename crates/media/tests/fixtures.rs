@@ -632,6 +632,10 @@ fn every_audio_format_normalizes_to_16k_mono_s16_with_duration_kept() {
 }
 
 fn write_tone_wav(path: &std::path::Path, amplitude: f32, seconds: f32) {
+    write_tone_wav_hz(path, amplitude, seconds, 440.0);
+}
+
+fn write_tone_wav_hz(path: &std::path::Path, amplitude: f32, seconds: f32, hz: f32) {
     let spec = hound::WavSpec {
         channels: 2,
         sample_rate: 44_100,
@@ -641,8 +645,8 @@ fn write_tone_wav(path: &std::path::Path, amplitude: f32, seconds: f32) {
     let mut w = hound::WavWriter::create(path, spec).expect("create");
     let n = (44_100.0 * seconds) as usize;
     for i in 0..n {
-        let s = (amplitude * (i as f32 * 440.0 * std::f32::consts::TAU / 44_100.0).sin() * 32767.0)
-            as i16;
+        let s =
+            (amplitude * (i as f32 * hz * std::f32::consts::TAU / 44_100.0).sin() * 32767.0) as i16;
         w.write_sample(s).expect("l");
         w.write_sample(s).expect("r");
     }
@@ -750,4 +754,57 @@ fn role_names_round_trip() {
         "selfie".parse::<Role>().expect_err("unknown").code(),
         "invalid_option"
     );
+}
+
+#[test]
+fn resampling_keeps_pitch_and_removes_what_16k_cannot_hold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = AssetStore::new(dir.path().join("store")).expect("store");
+    let tone = dir.path().join("a440.wav");
+    write_tone_wav_hz(&tone, 0.5, 1.0, 440.0);
+    let m = store
+        .import(&tone, Role::Audio, &ImportOptions::default())
+        .expect("tone");
+    let (_, samples) = read_wav(&m.normalized_path);
+    let crossings = samples
+        .windows(2)
+        .filter(|w| (w[0] < 0) != (w[1] < 0))
+        .count();
+    assert!(
+        (870..=890).contains(&crossings),
+        "440 Hz over 1 s crosses zero ~880 times, got {crossings}"
+    );
+    assert!((m.normalized_facts.duration_seconds.expect("d") - 1.0).abs() < 0.001);
+
+    // 10 kHz is above the 8 kHz Nyquist limit of 16 kHz audio: a proper resampler filters it
+    // out instead of folding it back as a 6 kHz alias.
+    let loud = dir.path().join("mix.wav");
+    {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 44_100,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        // Mixed with an audible 440 Hz tone so the file is not refused as silent.
+        let mut w = hound::WavWriter::create(&loud, spec).expect("create");
+        for i in 0..44_100 {
+            let t = i as f32 / 44_100.0;
+            let s = 0.4 * (t * 10_000.0 * std::f32::consts::TAU).sin()
+                + 0.2 * (t * 440.0 * std::f32::consts::TAU).sin();
+            w.write_sample((s * 32767.0) as i16).expect("sample");
+        }
+        w.finalize().expect("finalize");
+    }
+    let m = store
+        .import(&loud, Role::Audio, &ImportOptions::default())
+        .expect("mix");
+    let (_, samples) = read_wav(&m.normalized_path);
+    let peak = samples[1000..15_000]
+        .iter()
+        .map(|s| i32::from(*s).abs())
+        .max()
+        .expect("samples");
+    // Only the 0.2-amplitude 440 Hz part survives (peak ~6550); an alias would add up to 0.4.
+    assert!(peak < 8_000, "10 kHz leaked through: peak {peak}");
 }
