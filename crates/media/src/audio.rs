@@ -6,7 +6,7 @@ use std::path::Path;
 
 use rubato::{FftFixedInOut, Resampler};
 use serde::{Deserialize, Serialize};
-use symphonia::core::audio::SampleBuffer;
+use symphonia::core::audio::{AudioBufferRef, SampleBuffer};
 use symphonia::core::codecs::{CODEC_TYPE_NULL, CodecParameters, Decoder, DecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::{FormatOptions, FormatReader};
@@ -303,20 +303,38 @@ fn decode_mono(
         if frames == 0 {
             continue;
         }
-        let buf = match &mut sample_buf {
-            Some(b) if b.capacity() >= frames * channels => b,
-            _ => sample_buf.insert(SampleBuffer::<f32>::new(frames as u64, *decoded.spec())),
-        };
-        buf.copy_interleaved_ref(decoded);
-        if channels == 1 {
-            chunk.extend_from_slice(buf.samples());
-        } else {
-            let scale = 1.0 / channels as f32;
-            chunk.extend(
-                buf.samples()
-                    .chunks_exact(channels)
-                    .map(|frame| frame.iter().sum::<f32>() * scale),
-            );
+        match decoded {
+            // The common case (MP3, AAC, Vorbis decode to planar f32): average the planes
+            // directly instead of interleaving first.
+            AudioBufferRef::F32(planar) => {
+                let planes = planar.planes();
+                let planes = planes.planes();
+                let start = chunk.len();
+                chunk.extend_from_slice(&planes[0][..frames]);
+                let mixed = &mut chunk[start..];
+                for plane in &planes[1..] {
+                    for (m, s) in mixed.iter_mut().zip(&plane[..frames]) {
+                        *m += *s;
+                    }
+                }
+                if channels > 1 {
+                    let scale = 1.0 / channels as f32;
+                    mixed.iter_mut().for_each(|m| *m *= scale);
+                }
+            }
+            other => {
+                let buf = match &mut sample_buf {
+                    Some(b) if b.capacity() >= frames * channels => b,
+                    _ => sample_buf.insert(SampleBuffer::<f32>::new(frames as u64, *other.spec())),
+                };
+                buf.copy_interleaved_ref(other);
+                let scale = 1.0 / channels as f32;
+                chunk.extend(
+                    buf.samples()
+                        .chunks_exact(channels)
+                        .map(|frame| frame.iter().sum::<f32>() * scale),
+                );
+            }
         }
         in_frames += frames as u64;
         if in_frames > max_in_frames {
@@ -363,18 +381,27 @@ impl Sink {
             return Ok(());
         }
         let mut out = self.writer.get_i16_writer(samples.len() as u32);
-        for &s in samples {
-            self.peak = self.peak.max(s.abs());
-            let v = (s * self.gain).clamp(-1.0, 1.0);
+        let scale = self.gain * f32::from(i16::MAX);
+        let mut rest = samples;
+        while !rest.is_empty() {
+            // One waveform bucket at a time, so the per-sample loop stays branch-free.
+            let in_bucket = (BUCKET_FRAMES - self.frames % BUCKET_FRAMES) as usize;
+            let (segment, tail) = rest.split_at(in_bucket.min(rest.len()));
+            let mut segment_peak = 0.0f32;
+            for &s in segment {
+                segment_peak = segment_peak.max(s.abs());
+                out.write_sample((s * scale).clamp(-32767.0, 32767.0) as i16);
+            }
+            self.peak = self.peak.max(segment_peak);
             let bucket = (self.frames / BUCKET_FRAMES) as usize;
             if bucket >= self.buckets.len() {
                 self.buckets.push(0.0);
             }
             if let Some(b) = self.buckets.get_mut(bucket) {
-                *b = b.max(v.abs());
+                *b = b.max((segment_peak * self.gain).min(1.0));
             }
-            out.write_sample((v * f32::from(i16::MAX)) as i16);
-            self.frames += 1;
+            self.frames += segment.len() as u64;
+            rest = tail;
         }
         out.flush()
     }

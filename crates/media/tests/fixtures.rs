@@ -808,3 +808,27 @@ fn resampling_keeps_pitch_and_removes_what_16k_cannot_hold() {
     // Only the 0.2-amplitude 440 Hz part survives (peak ~6550); an alias would add up to 0.4.
     assert!(peak < 8_000, "10 kHz leaked through: peak {peak}");
 }
+
+#[test]
+fn rotated_mp4_reports_display_size_and_rotates_the_first_frame() {
+    // motion.mp4 with its track header's display matrix set to a 90-degree rotation, as phones
+    // write portrait videos.
+    let mut bytes = std::fs::read(fixture("motion.mp4")).expect("read");
+    let tkhd = bytes.windows(4).position(|w| w == b"tkhd").expect("tkhd") + 4;
+    assert_eq!(bytes[tkhd], 0, "version 0 tkhd");
+    let matrix = tkhd + 40;
+    for (i, v) in [0i32, 0x10000, 0, -0x10000, 0].iter().enumerate() {
+        bytes[matrix + i * 4..matrix + i * 4 + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("rotated.mp4");
+    std::fs::write(&path, &bytes).expect("write");
+    let f = probe(&path, &Limits::default()).expect("probe");
+    assert_eq!((f.width, f.height, f.rotation), (Some(832), Some(480), 90));
+    let store = AssetStore::new(dir.path().join("store")).expect("store");
+    let m = store
+        .import(&path, Role::MotionVideo, &ImportOptions::default())
+        .expect("import");
+    let first = image::open(m.first_frame_path.as_ref().expect("first")).expect("png");
+    assert_eq!((first.width(), first.height()), (832, 480));
+}
