@@ -22,7 +22,7 @@ const UPLOAD_CHUNK: usize = 1024 * 1024;
 /// Upload chunks read ahead of the socket.
 const READ_AHEAD: usize = 4;
 /// Downloaded chunks waiting for the disk writer.
-const WRITE_QUEUE: usize = 32;
+const WRITE_QUEUE: usize = 16;
 /// Bytes a multipart envelope adds around the file (boundaries, part headers, text fields).
 const MULTIPART_OVERHEAD: u64 = 1024;
 
