@@ -30,8 +30,24 @@ async fn progress_and_previews_with_metadata_reach_the_tracker() {
     let c = client(&fake);
     let hub = hub(&c);
     connected(&hub).await;
+    // The first frame the client sends is feature_flags (so previews carry metadata).
+    assert!(
+        fake.wait_until(WAIT, |f| !f.ws_frames_received().is_empty())
+            .await
+    );
+    let frames = fake.ws_frames_received();
+    assert_eq!(frames[0].0, hub.client_id());
+    let first: serde_json::Value = serde_json::from_str(&frames[0].1).unwrap();
+    assert_eq!(first["type"], "feature_flags");
+    assert_eq!(first["data"]["supports_preview_metadata"], true);
+    let mut all = hub.subscribe();
     let (_, tracked) = hub.submit(&s2v_graph(), &new_id(), None).await.unwrap();
     let (events, outcome) = collect(tracked).await;
+    // Operator views see the raw stream too.
+    assert!(matches!(
+        all.try_recv(),
+        Ok(animatrix_comfy::SocketEvent::Message(_))
+    ));
     assert!(matches!(outcome, Outcome::Success(_)), "{outcome:?}");
     let previews: Vec<&Preview> = events
         .iter()
