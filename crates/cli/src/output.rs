@@ -25,3 +25,11 @@ pub fn print_json<T: Serialize>(value: &T) {
         Err(e) => eprintln!("error: could not render JSON: {e}"),
     }
 }
+
+/// One compact JSON object on one line (JSON lines for streams and final reports).
+pub fn print_json_line<T: Serialize>(value: &T) {
+    match serde_json::to_string(value) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: could not render JSON: {e}"),
+    }
+}

@@ -1,7 +1,9 @@
 //! One module per command family; `run` opens the core once and dispatches.
 
 mod endpoint;
+mod jobs;
 mod media;
+mod server;
 
 use animatrix_core::{Studio, logging};
 
@@ -21,5 +23,30 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Endpoint(cmd) => endpoint::run(&studio, cmd, json),
         Command::Media(cmd) => media::run(&studio, cmd, json),
+        other => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| Failure {
+                    error: animatrix_common::UserError::new(
+                        "internal_error",
+                        "The CLI could not start its async runtime.",
+                        "See the log.",
+                    )
+                    .with_detail(e.to_string()),
+                    class: crate::exit::FailureClass::Other,
+                })?;
+            runtime.block_on(async move {
+                let engine = animatrix_core::jobs::Engine::new(studio)?;
+                match other {
+                    Command::Doctor { endpoint } => server::doctor(&engine, endpoint, json).await,
+                    Command::Templates { endpoint, offline } => {
+                        server::templates(&engine, endpoint, offline, json).await
+                    }
+                    cmd => jobs::run(&engine, cmd, json).await,
+                }
+            })
+        }
     }
 }

@@ -33,7 +33,8 @@ pub async fn collect(
         }
         let name = animatrix_comfy::sanitize::safe_component(&file.file.filename)?.to_string();
         let kind = output_kind(&file.file.subfolder, &name);
-        let dest = out_dir.join(format!("{kind}_{name}"));
+        // Names are unique within a job: the templates save each kind under its own prefix.
+        let dest = out_dir.join(&name);
         let got = conn.client.view_to_file(&file.file, &dest, |_| {}).await?;
         let size = std::fs::metadata(&dest)
             .map_err(|e| CoreError::io(&dest, e))?

@@ -406,6 +406,9 @@ impl Engine {
                     || queue_has(&conn, &job.comfy_prompt_id).await?
                 {
                     conn.hub.track(&job.comfy_prompt_id)
+                } else if job.cancel_requested {
+                    self.advance(job_id, JobState::Cancelled, Value::Null)?;
+                    return Ok(());
                 } else {
                     let graph = self.saved_graph(job_id)?;
                     self.post(&job, &conn, &graph).await?
@@ -416,7 +419,8 @@ impl Engine {
         self.follow(&job, &conn, tracked).await
     }
 
-    fn was_posted(&self, job_id: &str) -> Result<bool, CoreError> {
+    /// Whether POST /prompt for this job was answered (the prompt is on the server).
+    pub fn was_posted(&self, job_id: &str) -> Result<bool, CoreError> {
         Ok(repo::events(&self.inner.studio.db(), job_id)?
             .iter()
             .any(|e| e.kind == "prompt_posted"))
@@ -563,6 +567,13 @@ impl Engine {
             &json!({ "prompt_id": accepted.prompt_id, "number": accepted.number }),
         )?;
         info!("prompt posted");
+        // A cancel that arrived while the request was in flight found nothing to delete yet.
+        if repo::get(&self.inner.studio.db(), &job.id)?.cancel_requested {
+            conn.client
+                .queue_delete(std::slice::from_ref(&job.comfy_prompt_id))
+                .await?;
+            conn.client.interrupt(&job.comfy_prompt_id).await?;
+        }
         Ok(tracked)
     }
 
@@ -848,24 +859,77 @@ impl Engine {
         Ok(req)
     }
 
-    /// On start: every non-terminal job is driven again from its recorded state. Returns how
-    /// many were picked up.
-    pub fn recover(&self) -> Result<usize, CoreError> {
+    /// On start: every non-terminal job is driven again from its recorded state. Returns the
+    /// ids picked up.
+    pub fn recover(&self) -> Result<Vec<String>, CoreError> {
         let jobs = repo::non_terminal(&self.inner.studio.db())?;
         for job in &jobs {
-            info!(job_id = %job.id, comfy_prompt_id = %job.comfy_prompt_id, state = %job.state, "reconciling job");
-            if job.cancel_requested
-                && matches!(
-                    job.state,
-                    JobState::Draft | JobState::Validating | JobState::Uploading
-                )
-            {
-                self.advance(&job.id, JobState::Cancelled, Value::Null)?;
-                continue;
-            }
-            self.spawn_drive(job.id.clone(), None);
+            self.recover_job(&job.id)?;
         }
-        Ok(jobs.len())
+        Ok(jobs.into_iter().map(|j| j.id).collect())
+    }
+
+    /// Reconciles one job (no-op when it already ended or this process drives it).
+    pub fn recover_job(&self, job_id: &str) -> Result<(), CoreError> {
+        let job = repo::get(&self.inner.studio.db(), job_id)?;
+        if job.state.is_terminal() || job.is_demo {
+            return Ok(());
+        }
+        info!(job_id = %job.id, comfy_prompt_id = %job.comfy_prompt_id, state = %job.state, "reconciling job");
+        if job.cancel_requested
+            && matches!(
+                job.state,
+                JobState::Draft | JobState::Validating | JobState::Uploading
+            )
+        {
+            self.advance(&job.id, JobState::Cancelled, Value::Null)?;
+            return Ok(());
+        }
+        self.spawn_drive(job.id.clone(), None);
+        Ok(())
+    }
+
+    pub fn job(&self, job_id: &str) -> Result<JobRecord, CoreError> {
+        repo::get(&self.inner.studio.db(), job_id)
+    }
+
+    pub fn resolve_job_id(&self, id_or_prefix: &str) -> Result<String, CoreError> {
+        repo::resolve_id(&self.inner.studio.db(), id_or_prefix)
+    }
+
+    pub fn list_jobs(&self, q: &super::JobQuery) -> Result<super::JobPage, CoreError> {
+        repo::list(&self.inner.studio.db(), q)
+    }
+
+    /// A job with its inputs, outputs and event timeline.
+    pub fn job_detail(&self, job_id: &str) -> Result<JobDetail, CoreError> {
+        let db = self.inner.studio.db();
+        let job = repo::get(&db, job_id)?;
+        let mut stmt = db.prepare(
+            "SELECT i.role, i.position, i.uploaded_name, i.asset_id FROM job_inputs i
+             WHERE i.job_id = ?1 ORDER BY i.role, i.position",
+        )?;
+        let rows: Vec<(String, i64, Option<String>, String)> = stmt
+            .query_map([job_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut inputs = Vec::new();
+        for (role, position, uploaded_name, asset_id) in rows {
+            inputs.push(JobInputView {
+                role,
+                position,
+                uploaded_name,
+                asset: crate::assets::get(&db, &asset_id)?,
+            });
+        }
+        Ok(JobDetail {
+            outputs: repo::outputs(&db, job_id)?,
+            events: repo::events(&db, job_id)?,
+            job_dir: self.job_dir(job_id).display().to_string(),
+            job,
+            inputs,
+        })
     }
 
     /// The bound graph a request would produce, without a server (CLI `graph --dry-run`).
@@ -897,6 +961,23 @@ impl Engine {
         )?;
         Ok((prepared, bound))
     }
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct JobDetail {
+    pub job: JobRecord,
+    pub inputs: Vec<JobInputView>,
+    pub outputs: Vec<super::OutputRecord>,
+    pub events: Vec<super::JobEvent>,
+    pub job_dir: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct JobInputView {
+    pub role: String,
+    pub position: i64,
+    pub uploaded_name: Option<String>,
+    pub asset: AssetRecord,
 }
 
 /// Content-hash names: the same bytes always get the same server name, so the server's upload

@@ -12,7 +12,7 @@ pub mod state;
 pub mod update;
 
 pub use collect::{DEBUG_METADATA, JOB_MANIFEST};
-pub use engine::{Engine, Prepared};
+pub use engine::{Engine, JobDetail, JobInputView, Prepared};
 pub use repo::{Cursor, JobError, JobEvent, JobPage, JobQuery, JobRecord, OutputRecord};
 pub use request::{InputRef, JobInputs, JobRequest};
 pub use state::JobState;

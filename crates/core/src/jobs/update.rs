@@ -72,7 +72,7 @@ fn stage_label(u: &JobUpdate) -> String {
             Some(n) => format!("Waiting in queue: {n} ahead"),
         },
         JobState::Executing => {
-            let pct = (u.progress * 100.0).floor();
+            let pct = (u.progress.clamp(0.0, 1.0) * 100.0) as u32;
             match u.eta_seconds {
                 Some(s) if s >= 90.0 => {
                     format!("Generating {pct}%, about {} min left", (s / 60.0).round())
