@@ -36,49 +36,51 @@ loops=$(( (1073741824 + clip_bytes - 1) / clip_bytes ))
 ffmpeg -v error -y -stream_loop "$loops" -i "$work/clip.mp4" -c copy "$work/big.mp4"
 big_bytes=$(stat -c %s "$work/big.mp4")
 
-# best_of CMD...: prints "<best wall seconds> <max RSS KB of that run>" (wall from the
-# nanosecond clock around the process; RSS from GNU time).
+# best_of CMD...: prints "<best wall seconds> <max RSS KB> <CPU seconds (user+sys)>" of the
+# fastest run (wall from the nanosecond clock around the process; RSS and CPU from GNU time).
 best_of() {
-  local best="" rss=""
+  local best="" rss="" cpu=""
   for _ in $(seq "$runs"); do
-    local t0 t1 wall kb
+    local t0 t1 wall kb c
     t0=$(date +%s%N)
-    /usr/bin/time -f "%M" -o "$work/time.txt" "$@" >"$work/out.txt" 2>"$work/err.txt" || {
+    /usr/bin/time -f "%M %U %S" -o "$work/time.txt" "$@" >"$work/out.txt" 2>"$work/err.txt" || {
       cat "$work/err.txt" >&2; return 1; }
     t1=$(date +%s%N)
     wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')
-    kb=$(tail -n1 "$work/time.txt")
-    if [ -z "$best" ] || awk -v a="$wall" -v b="$best" 'BEGIN{exit !(a<b)}'; then best="$wall"; rss="$kb"; fi
+    read -r kb c < <(tail -n1 "$work/time.txt" | awk '{printf "%s %.2f\n", $1, $2 + $3}')
+    if [ -z "$best" ] || awk -v a="$wall" -v b="$best" 'BEGIN{exit !(a<b)}'; then best="$wall"; rss="$kb"; cpu="$c"; fi
   done
-  echo "$best $rss"
+  echo "$best $rss $cpu"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b<=0) b=0.001; printf "%.2f", a/b }'; }
 
 echo "image ..."
-read -r ours_img ours_img_rss < <(best_of "$bench" image "$work/photo.jpg" "$work/ours.png" "$work/ours_thumb.jpg")
-read -r im_img im_img_rss < <(best_of /usr/bin/convert "$work/photo.jpg" -filter Lanczos -resize '832x480^' \
+read -r ours_img ours_img_rss ours_img_cpu < <(best_of "$bench" image "$work/photo.jpg" "$work/ours.png" "$work/ours_thumb.jpg")
+read -r im_img im_img_rss im_img_cpu < <(best_of /usr/bin/convert "$work/photo.jpg" -filter Lanczos -resize '832x480^' \
   -gravity center -extent 832x480 -write "$work/im.png" -resize 256x256 "$work/im_thumb.jpg")
 
 echo "audio ..."
-read -r ours_aud ours_aud_rss < <(best_of "$bench" audio "$work/talk.mp3" "$work/ours.wav")
-read -r ff_aud ff_aud_rss < <(best_of ffmpeg -v error -y -i "$work/talk.mp3" -ac 1 -ar 16000 -c:a pcm_s16le "$work/ff.wav")
+read -r ours_aud ours_aud_rss ours_aud_cpu < <(best_of "$bench" audio "$work/talk.mp3" "$work/ours.wav")
+read -r ff_aud ff_aud_rss ff_aud_cpu < <(best_of ffmpeg -v error -y -i "$work/talk.mp3" -ac 1 -ar 16000 -c:a pcm_s16le "$work/ff.wav")
 ours_wav_s=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$work/ours.wav")
 ff_wav_s=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$work/ff.wav")
 
 echo "video probe ..."
-read -r ours_vid ours_vid_rss < <(best_of "$bench" video "$work/big.mp4")
+read -r ours_vid ours_vid_rss ours_vid_cpu < <(best_of "$bench" video "$work/big.mp4")
 ours_vid_inproc=$(sed -n 's/.*elapsed_ms=\([0-9.]*\).*/\1/p' "$work/out.txt")
-read -r ffp_vid ffp_vid_rss < <(best_of ffprobe -v error -show_streams -show_format "$work/big.mp4")
+read -r ffp_vid ffp_vid_rss ffp_vid_cpu < <(best_of ffprobe -v error -show_streams -show_format "$work/big.mp4")
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') x$(nproc)"
 report=$(cat <<EOF
 $(date -u +%Y-%m-%d) on ${cpu}; best of ${runs}, whole-process wall time, release build, 2 cores shared with other builds.
 
-| task | animatrix-media | reference | speed-up | peak RSS ours / ref |
+| task | animatrix-media wall (CPU) | reference wall (CPU) | speed-up (wall) | peak RSS ours / ref |
 |---|---|---|---|---|
-| 24 MP JPEG (6000x4000) -> 832x480 crop PNG + 256 px JPEG thumb | ${ours_img} s | ImageMagick 6 convert (Lanczos) ${im_img} s | $(ratio "$im_img" "$ours_img")x (goal 2x) | ${ours_img_rss} / ${im_img_rss} KB |
-| 10 min MP3 44.1 kHz stereo -> 16 kHz mono s16 WAV | ${ours_aud} s (out ${ours_wav_s} s) | ffmpeg ${ff_aud} s (out ${ff_wav_s} s) | $(ratio "$ff_aud" "$ours_aud")x (goal > 1x) | ${ours_aud_rss} / ${ff_aud_rss} KB |
-| probe of a $((big_bytes / 1048576)) MiB MP4 (moov after mdat) | ${ours_vid} s process, ${ours_vid_inproc} ms in-process | ffprobe ${ffp_vid} s | $(ratio "$ffp_vid" "$ours_vid")x (goal < 50 ms) | ${ours_vid_rss} / ${ffp_vid_rss} KB |
+| 24 MP JPEG (6000x4000) -> 832x480 crop PNG + 256 px JPEG thumb | ${ours_img} s (${ours_img_cpu} s) | ImageMagick 6 convert, Lanczos: ${im_img} s (${im_img_cpu} s) | $(ratio "$im_img" "$ours_img")x (goal 2x) | ${ours_img_rss} / ${im_img_rss} KB |
+| 10 min MP3 44.1 kHz stereo -> 16 kHz mono s16 WAV | ${ours_aud} s (${ours_aud_cpu} s), out ${ours_wav_s} s | ffmpeg: ${ff_aud} s (${ff_aud_cpu} s), out ${ff_wav_s} s | $(ratio "$ff_aud" "$ours_aud")x (goal > 1x) | ${ours_aud_rss} / ${ff_aud_rss} KB |
+| probe of a $((big_bytes / 1048576)) MiB MP4 (moov after mdat) | ${ours_vid} s process, ${ours_vid_inproc} ms in-process | ffprobe: ${ffp_vid} s | $(ratio "$ffp_vid" "$ours_vid")x (goal < 50 ms) | ${ours_vid_rss} / ${ffp_vid_rss} KB |
+
+Load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' builds share the 2 cores).
 EOF
 )
 echo
