@@ -50,6 +50,21 @@ impl AspectTarget {
     }
 }
 
+impl std::str::FromStr for AspectTarget {
+    type Err = MediaError;
+
+    /// Parses `WIDTHxHEIGHT`, e.g. `832x480` (the sizes come from the template's profile).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || MediaError::InvalidOption {
+            detail: format!("aspect target '{s}': expected WIDTHxHEIGHT, e.g. 832x480"),
+        };
+        let (w, h) = s.trim().split_once(['x', 'X']).ok_or_else(bad)?;
+        let w = w.trim().parse().map_err(|_| bad())?;
+        let h = h.trim().parse().map_err(|_| bad())?;
+        AspectTarget::new(w, h)
+    }
+}
+
 /// How an image of another aspect is brought to the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

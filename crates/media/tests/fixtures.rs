@@ -501,6 +501,17 @@ fn pad_keeps_the_whole_picture_and_crop_fills_the_frame() {
         .expect("crop");
     assert_ne!(crop.sha256, pad.sha256);
     assert!(AspectTarget::new(500, 512).is_err(), "multiples of 16 only");
+    assert_eq!(
+        "832x480".parse::<AspectTarget>().expect("parse"),
+        AspectTarget::new(832, 480).expect("new")
+    );
+    for bad in ["832", "832x", "x480", "830x480", "0x0", "9:16"] {
+        assert_eq!(
+            bad.parse::<AspectTarget>().expect_err(bad).code(),
+            "invalid_option",
+            "{bad}"
+        );
+    }
 }
 
 #[test]
