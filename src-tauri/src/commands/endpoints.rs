@@ -1,0 +1,142 @@
+//! Servers (endpoints): list, add, remove, choose the default.
+
+use animatrix_common::UserError;
+use animatrix_core::{AuthKind, EndpointView, NewEndpoint};
+use serde::Deserialize;
+use tauri::State;
+
+use super::blocking;
+use crate::state::AppState;
+
+/// Argument of `add_endpoint`, as `ui/src/lib/types.ts` `AddEndpointRequest` sends it.
+/// No `Debug`: it carries the secret, which must never reach a log line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddEndpointRequest {
+    pub name: String,
+    pub base_url: String,
+    pub auth: AuthKind,
+    #[serde(default)]
+    pub make_default: bool,
+    /// Handed to the core, which writes it to the OS keychain and keeps only `has_secret`.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+impl AddEndpointRequest {
+    pub fn into_parts(self) -> (NewEndpoint, Option<String>) {
+        (
+            NewEndpoint {
+                name: self.name,
+                base_url: self.base_url,
+                auth: self.auth,
+                make_default: self.make_default,
+            },
+            self.secret,
+        )
+    }
+}
+
+#[tauri::command]
+pub async fn list_endpoints(state: State<'_, AppState>) -> Result<Vec<EndpointView>, UserError> {
+    let studio = state.studio()?;
+    blocking("list_endpoints", move || studio.list_endpoints()).await
+}
+
+#[tauri::command]
+pub async fn add_endpoint(
+    state: State<'_, AppState>,
+    request: AddEndpointRequest,
+) -> Result<EndpointView, UserError> {
+    let studio = state.studio()?;
+    let (new, secret) = request.into_parts();
+    blocking("add_endpoint", move || studio.add_endpoint(new, secret)).await
+}
+
+#[tauri::command]
+pub async fn remove_endpoint(state: State<'_, AppState>, name: String) -> Result<(), UserError> {
+    let studio = state.studio()?;
+    blocking("remove_endpoint", move || studio.remove_endpoint(&name)).await
+}
+
+#[tauri::command]
+pub async fn set_default_endpoint(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<(), UserError> {
+    let studio = state.studio()?;
+    blocking("set_default_endpoint", move || {
+        studio.set_default_endpoint(&name)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exactly what `ui/src/lib/endpointForm.ts` `toAddRequest` produces.
+    #[test]
+    fn add_request_accepts_what_the_ui_sends() {
+        let none: AddEndpointRequest = serde_json::from_str(
+            r#"{"name":"lab","base_url":"http://gpu.lab.test:8188","auth":{"kind":"none"},"make_default":false,"secret":null}"#,
+        )
+        .expect("none");
+        let (new, secret) = none.into_parts();
+        assert_eq!(new.auth, AuthKind::None);
+        assert!(secret.is_none());
+
+        let header: AddEndpointRequest = serde_json::from_str(
+            r#"{"name":"gw","base_url":"https://gw.example","auth":{"kind":"header","name":"X-Api-Key"},"make_default":true,"secret":"s3"}"#,
+        )
+        .expect("header");
+        let (new, secret) = header.into_parts();
+        assert_eq!(
+            new.auth,
+            AuthKind::Header {
+                name: "X-Api-Key".into()
+            }
+        );
+        assert!(new.make_default);
+        assert_eq!(secret.as_deref(), Some("s3"));
+    }
+
+    #[test]
+    fn add_request_refuses_unknown_fields_and_kinds() {
+        let extra = serde_json::from_str::<AddEndpointRequest>(
+            r#"{"name":"lab","base_url":"http://x.test","auth":{"kind":"none"},"password":"p"}"#,
+        );
+        assert!(
+            extra.is_err(),
+            "a misspelt field must not be silently dropped"
+        );
+        let kind = serde_json::from_str::<AddEndpointRequest>(
+            r#"{"name":"lab","base_url":"http://x.test","auth":{"kind":"digest"}}"#,
+        );
+        assert!(kind.is_err());
+    }
+
+    /// The UI reads these exact keys (`ui/src/lib/types.ts` `EndpointView`).
+    #[test]
+    fn endpoint_view_has_the_shape_the_ui_reads() {
+        let view = EndpointView {
+            name: "gw".into(),
+            base_url: "https://gw.example".into(),
+            auth: AuthKind::Header {
+                name: "X-Api-Key".into(),
+            },
+            is_default: true,
+            has_secret: true,
+        };
+        assert_eq!(
+            serde_json::to_value(&view).expect("serialize"),
+            serde_json::json!({
+                "name": "gw",
+                "base_url": "https://gw.example",
+                "auth": {"kind": "header", "name": "X-Api-Key"},
+                "is_default": true,
+                "has_secret": true
+            })
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! Tauri commands, one module per area. Each command only parses its arguments, calls the core
+//! off the UI thread, and turns failures into `UserError` ({code, message, suggestion, detail}),
+//! which is what the UI's `ui/src/lib/api.ts` expects from every rejected call.
+//!
+//! Adding a command: write it in its area module, list it in `handler()` below and in
+//! `names.rs`, and grant `allow-<name>` in `capabilities/default.json` (a test checks the last two).
+
+pub mod app;
+pub mod endpoints;
+mod names;
+
+pub use names::COMMANDS;
+
+use animatrix_common::{Explain, UserError};
+use animatrix_core::CoreError;
+
+/// The invoke handler with every command the UI may call.
+pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        app::app_info,
+        endpoints::list_endpoints,
+        endpoints::add_endpoint,
+        endpoints::remove_endpoint,
+        endpoints::set_default_endpoint,
+    ]
+}
+
+/// Explains a core error for the UI and records the operator detail in the log.
+pub(crate) fn explain(command: &'static str, err: CoreError) -> UserError {
+    let user = err.explain();
+    tracing::warn!(command, code = %user.code, detail = %user.detail, "command failed");
+    user
+}
+
+/// Runs blocking core work (SQLite, the OS keychain over D-Bus) on the blocking pool, so a slow
+/// keychain prompt never freezes the window.
+pub(crate) async fn blocking<T, F>(command: &'static str, work: F) -> Result<T, UserError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, CoreError> + Send + 'static,
+{
+    match tauri::async_runtime::spawn_blocking(work).await {
+        Ok(result) => result.map_err(|e| explain(command, e)),
+        Err(join) => {
+            tracing::error!(command, error = %join, "command task failed");
+            Err(internal(command, join.to_string()))
+        }
+    }
+}
+
+/// The error for a bug on our side (a panicked task): nothing the user did.
+pub(crate) fn internal(command: &str, detail: String) -> UserError {
+    UserError::new(
+        "app_internal",
+        "The app could not complete this action.",
+        "Try again. If it keeps happening, restart the app and send the log file to support.",
+    )
+    .with_detail(format!("{command}: {detail}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_reach_the_ui_as_user_errors() {
+        let err = tauri::async_runtime::block_on(blocking("add_endpoint", || -> Result<(), _> {
+            Err(CoreError::DuplicateEndpoint { name: "lab".into() })
+        }))
+        .expect_err("the core error must come back");
+        assert_eq!(err.code, "duplicate_endpoint");
+        assert!(err.message.contains("lab"), "{err:?}");
+        assert!(!err.suggestion.is_empty());
+        let json = serde_json::to_value(&err).expect("serialize");
+        for key in ["code", "message", "suggestion"] {
+            assert!(
+                json.get(key).is_some_and(|v| v.is_string()),
+                "{key} missing in {json}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_panicking_task_is_an_internal_error_not_a_crash() {
+        let err =
+            tauri::async_runtime::block_on(blocking("list_endpoints", || -> Result<(), _> {
+                panic!("boom")
+            }))
+            .expect_err("the panic must come back as an error");
+        assert_eq!(err.code, "app_internal");
+        assert!(err.detail.contains("list_endpoints"), "{err:?}");
+    }
+}
