@@ -38,6 +38,10 @@ describe('what blocks Generate', () => {
     jobsAvailable: true,
   };
 
+  it('says nothing false while the server list loads', () => {
+    expect(generateBlocker({ ...ready, endpointCount: null })).toMatch(/Checking your servers/);
+  });
+
   it('no server comes first', () => {
     expect(generateBlocker({ ...ready, endpointCount: 0, prompt: '', filled: [] })).toBe(
       'Connect a server in Settings',

@@ -56,8 +56,8 @@ export function slotsForMode(mode: Mode): InputSlot[] {
 }
 
 export interface GenerateContext {
-  /** Number of configured servers (endpoints). */
-  endpointCount: number;
+  /** Number of configured servers (endpoints); `null` while the list is still loading. */
+  endpointCount: number | null;
   prompt: string;
   /** Slot ids that currently hold a file. */
   filled: readonly InputSlot['id'][];
@@ -71,6 +71,8 @@ export interface GenerateContext {
  * The first blocker in the order the user must fix them wins.
  */
 export function generateBlocker(ctx: GenerateContext): string | null {
+  // Saying "connect a server" before the list has loaded would flash a false statement.
+  if (ctx.endpointCount === null) return 'Checking your servers…';
   if (ctx.endpointCount === 0) return 'Connect a server in Settings';
   // Said before the input checks: asking for files the user cannot send anywhere would mislead.
   if (!ctx.jobsAvailable) return 'Generating is not available in this version yet';
