@@ -5,7 +5,8 @@ use serde::Serialize;
 use crate::exit::Failure;
 
 pub fn print_failure(failure: &Failure, json: bool) {
-    tracing::error!(code = %failure.error.code, detail = %failure.error.detail, "{}", failure.error.message);
+    // The log file keeps the exact cause; the console shows the rendered error below once.
+    tracing::info!(code = %failure.error.code, detail = %failure.error.detail, "command failed: {}", failure.error.message);
     if json {
         match serde_json::to_string(&serde_json::json!({ "error": &failure.error })) {
             Ok(s) => eprintln!("{s}"),

@@ -56,6 +56,7 @@ pub fn init(data_dir: &Path, console: Console) -> Result<WorkerGuard, CoreError>
         Console::Quiet => Some(
             fmt::layer()
                 .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .with_target(false)
                 .without_time()
                 .with_filter(EnvFilter::new("warn"))
@@ -64,6 +65,7 @@ pub fn init(data_dir: &Path, console: Console) -> Result<WorkerGuard, CoreError>
         Console::Verbose => Some(
             fmt::layer()
                 .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .with_filter(EnvFilter::new("debug"))
                 .boxed(),
         ),
