@@ -355,11 +355,12 @@ fn assert_no_file_contains(dir: &std::path::Path, needle: &str) {
     }
 }
 
-/// Light/dark follows the OS: GTK's dark theme preference reaches the page's
-/// `prefers-color-scheme`, and the UI's colours switch with it.
+/// Light/dark follows the OS (GTK's dark theme preference reaches `prefers-color-scheme` and
+/// the colours switch), and the shell works from the keyboard: Tab reaches the navigation with a
+/// visible focus ring, Enter opens Settings and puts focus on its heading.
 #[tokio::test(flavor = "current_thread")]
-async fn window_follows_the_os_dark_theme() {
-    let Some(prereqs) = window::prerequisites_or_skip("window_follows_the_os_dark_theme") else {
+async fn window_keyboard_and_dark_theme() {
+    let Some(prereqs) = window::prerequisites_or_skip("window_keyboard_and_dark_theme") else {
         return;
     };
     let options = LaunchOptions {
@@ -388,5 +389,70 @@ async fn window_follows_the_os_dark_theme() {
     assert_eq!(dark[1], "rgb(18, 18, 24)", "{dark}");
     let shot = app.screenshot("studio-dark").await.expect("screenshot");
     eprintln!("screenshot: {}", shot.display());
+
+    // Tab order from the top: skip link, Studio, Settings.
+    let mut order = Vec::new();
+    for _ in 0..3 {
+        press(&app, TAB).await;
+        order.push(focused(&app).await);
+    }
+    assert_eq!(
+        order,
+        ["skip-link", "nav-studio", "nav-settings"],
+        "Tab order"
+    );
+    let outline = app
+        .client
+        .execute(
+            "return getComputedStyle(document.activeElement).outlineStyle;",
+            vec![],
+        )
+        .await
+        .expect("outline");
+    assert_eq!(outline, "solid", "keyboard focus must be visible");
+    let shot = app.screenshot("focus-dark").await.expect("screenshot");
+    eprintln!("screenshot: {}", shot.display());
+
+    press(&app, ENTER).await;
+    app.find("settings-servers")
+        .await
+        .expect("Enter opened Settings");
+    let heading = app
+        .client
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .expect("active element");
+    assert_eq!(
+        heading, "settings-heading",
+        "focus moves to the new view's heading"
+    );
     app.close().await;
+}
+
+const TAB: &str = "\u{e004}";
+const ENTER: &str = "\u{e007}";
+
+/// Sends one key to whatever has focus, as a user would.
+async fn press(app: &AppSession, key: &str) {
+    app.client
+        .active_element()
+        .await
+        .expect("active element")
+        .send_keys(key)
+        .await
+        .expect("send key");
+}
+
+/// The `data-testid` of the focused element.
+async fn focused(app: &AppSession) -> String {
+    app.client
+        .execute(
+            "return document.activeElement.getAttribute('data-testid') || document.activeElement.tagName;",
+            vec![],
+        )
+        .await
+        .expect("active element")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
