@@ -2,7 +2,11 @@ use std::path::{Path, PathBuf};
 
 /// The repository root, from this crate's location (`tests/e2e`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .map_or_else(|| manifest.join("../.."), Path::to_path_buf)
 }
 
 /// Where window tests write screenshots and timings: `ANIMATRIX_TEST_OUTPUT` or
