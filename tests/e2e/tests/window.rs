@@ -197,6 +197,7 @@ async fn window_settings_add_endpoint_and_read_it_back() {
                 .expect("suggestion")
                 .is_empty()
         );
+        wait_for_log_line(app.data_dir(), "keychain_unavailable").await;
         assert!(
             app.find_all_css(&row_css("e2e-bearer"))
                 .await
@@ -243,6 +244,8 @@ async fn window_settings_add_endpoint_and_read_it_back() {
             secret,
             "the keychain holds what was typed"
         );
+        // The app logs to <data dir>/logs; wait for the addition's line so the scan covers it.
+        wait_for_log_line(app.data_dir(), "e2e-bearer").await;
         assert_no_file_contains(app.data_dir(), &secret);
     }
     let shot = app
@@ -334,6 +337,31 @@ async fn native_titles_eventually(display: &str) -> Vec<String> {
 fn secrecy_expose(secret: &secrecy::SecretString) -> String {
     use secrecy::ExposeSecret;
     secret.expose_secret().to_string()
+}
+
+/// Waits until the app's log file (written by a background thread) contains `needle`.
+async fn wait_for_log_line(data_dir: &std::path::Path, needle: &str) {
+    let logs = data_dir.join("logs");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = std::fs::read_dir(&logs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|entry| {
+                std::fs::read_to_string(entry.path()).is_ok_and(|text| text.contains(needle))
+            });
+        if found {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the app's log in {} never mentioned {needle:?}",
+            logs.display()
+        );
+        // The log writer flushes from its own thread; there is no event to wait on.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The secret must live only in the keychain: not in the database, settings or logs.
