@@ -27,4 +27,9 @@ scripts/with-keyring.sh cargo test --workspace --no-fail-fast
 step "ui unit tests"
 (cd ui && npm test --silent)
 
+step "fuzz the media probes briefly (corpus seeded from the fixtures)"
+# No sanitizer here to keep CI well under 30 minutes (the ASan build alone takes ~7 min on 2
+# cores); `scripts/fuzz-media.sh 60` runs the longer AddressSanitizer pass.
+FUZZ_SANITIZER=none scripts/fuzz-media.sh "${ANIMATRIX_FUZZ_SECONDS:-15}"
+
 step "done in $(( $(date +%s) - start ))s"
