@@ -109,6 +109,9 @@ pub enum Command {
         #[arg(long)]
         wait: bool,
     },
+    /// Offline demo packs: export runs, import a pack, perform a demo run without a server.
+    #[command(subcommand)]
+    Demo(crate::commands::demo::DemoCmd),
 }
 
 #[derive(Debug, Subcommand)]

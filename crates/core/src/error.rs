@@ -49,6 +49,20 @@ pub enum CoreError {
     JobNotFound { id: String },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("demo pack is damaged or not a demo pack: {detail}")]
+    DemoPackCorrupt { detail: String },
+    #[error("demo pack member {member:?} failed its integrity check: {detail}")]
+    DemoPackTampered { member: String, detail: String },
+    #[error("demo pack member name {member:?} is unsafe")]
+    DemoPackUnsafePath { member: String },
+    #[error("demo pack format {format:?} version {version} is not supported")]
+    DemoPackUnsupportedVersion { format: String, version: String },
+    #[error("demo pack exceeds a size limit: {detail}")]
+    DemoPackTooLarge { detail: String },
+    #[error("run {id} cannot be exported: {reason}")]
+    DemoRunNotExportable { id: String, reason: String },
+    #[error("run {id} cannot be performed: {reason}")]
+    DemoRunNotPlayable { id: String, reason: String },
     #[error("I/O error on {path}: {source}")]
     Io {
         path: String,
@@ -154,6 +168,41 @@ impl Explain for CoreError {
                 "invalid_setting",
                 format!("The setting \"{key}\" is not valid: {reason}."),
                 "Correct the value and try again.".into(),
+            ),
+            CoreError::DemoPackCorrupt { .. } => (
+                "demo_pack_corrupt",
+                "This file is not a readable demo pack: it is damaged, incomplete or of another kind.".into(),
+                "Copy the .animatrix-demo file again from its source (the copy may have been cut short) and import it again.".into(),
+            ),
+            CoreError::DemoPackTampered { member, .. } => (
+                "demo_pack_tampered",
+                format!("The demo pack was changed after it was made (\"{member}\" does not match its checksum), so nothing was imported."),
+                "Ask for a fresh export of the pack from the machine that made it.".into(),
+            ),
+            CoreError::DemoPackUnsafePath { member } => (
+                "demo_pack_unsafe_path",
+                format!("The demo pack contains a file name that could write outside the app's folder (\"{member}\"), so nothing was imported."),
+                "Only import demo packs exported by Animatrix Studio from a source you trust.".into(),
+            ),
+            CoreError::DemoPackUnsupportedVersion { version, .. } => (
+                "demo_pack_unsupported_version",
+                format!("This demo pack uses a format this version of Animatrix Studio does not know (version {version})."),
+                "Update Animatrix Studio, or export the pack again with this version.".into(),
+            ),
+            CoreError::DemoPackTooLarge { .. } => (
+                "demo_pack_too_large",
+                "The demo pack is larger than allowed or expands to far more data than it claims, so nothing was imported.".into(),
+                "Export fewer runs per pack, and only import packs made by Animatrix Studio.".into(),
+            ),
+            CoreError::DemoRunNotExportable { id, reason } => (
+                "demo_run_not_exportable",
+                format!("The run \"{id}\" cannot go into a demo pack: {reason}."),
+                "Pick completed runs whose video is still on this computer (see `animatrix jobs --status completed`).".into(),
+            ),
+            CoreError::DemoRunNotPlayable { id, reason } => (
+                "demo_run_not_playable",
+                format!("The run \"{id}\" cannot be performed: {reason}."),
+                "Pick a completed run, for example one marked Demo in the gallery.".into(),
             ),
             CoreError::Io { path, .. } => (
                 "io_error",

@@ -2,10 +2,11 @@
 //!
 //! The [`Studio`] facade is what the CLI and the Tauri command layer hold; every capability is
 //! a module behind it: `config` (data dir, endpoints), `store` (SQLite), `secrets` (OS keychain),
-//! `logging`.
+//! `logging`, `jobs`, `demo` (offline demo packs).
 
 pub mod assets;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod jobs;
 pub mod logging;

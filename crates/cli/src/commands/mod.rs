@@ -1,5 +1,6 @@
 //! One module per command family; `run` opens the core once and dispatches.
 
+pub(crate) mod demo;
 mod endpoint;
 mod jobs;
 mod media;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Endpoint(cmd) => endpoint::run(&studio, cmd, json),
         Command::Media(cmd) => media::run(&studio, cmd, json),
+        Command::Demo(cmd) => demo::run(&studio, cmd, json),
         other => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)

@@ -1,0 +1,183 @@
+//! `animatrix demo export|import|play`: offline demo packs over `animatrix_core::demo`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use animatrix_core::Studio;
+use animatrix_core::demo::{self, ExportOptions, Pace};
+use animatrix_core::jobs::JobUpdate;
+use clap::Subcommand;
+
+use crate::exit::{Failure, FailureClass};
+use crate::output::{print_json, print_json_line};
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCmd {
+    /// Write completed runs into one .animatrix-demo file (no secrets; no server address
+    /// unless --include-endpoint).
+    Export {
+        /// Run ids (or unique prefixes of 6+ characters).
+        #[arg(required = true)]
+        jobs: Vec<String>,
+        /// The pack to write, e.g. showroom.animatrix-demo
+        #[arg(long)]
+        out: PathBuf,
+        /// Also record each run's server name and URL (never its secret).
+        #[arg(long)]
+        include_endpoint: bool,
+        /// A label shown when the pack is imported.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Verify a pack completely and add its runs as demo runs (nothing is imported if any
+    /// check fails; importing the same pack again adds nothing).
+    Import { file: PathBuf },
+    /// Perform a run offline: its recorded progress, previews and final video.
+    Play {
+        job: String,
+        /// Compress the performance to at most N seconds (default: the demo pace setting,
+        /// else the recorded pace).
+        #[arg(long, conflicts_with = "real_time")]
+        seconds: Option<u32>,
+        /// Play at the recorded pace whatever the setting says.
+        #[arg(long)]
+        real_time: bool,
+    },
+}
+
+pub fn run(studio: &Studio, cmd: DemoCmd, json: bool) -> Result<(), Failure> {
+    match cmd {
+        DemoCmd::Export {
+            jobs,
+            out,
+            include_endpoint,
+            label,
+        } => {
+            let summary = demo::export(
+                studio,
+                &jobs,
+                &out,
+                &ExportOptions {
+                    label,
+                    include_endpoint,
+                },
+            )
+            .map_err(failure)?;
+            if json {
+                print_json(&summary);
+            } else {
+                println!(
+                    "exported {} run(s) to {} ({} bytes){}",
+                    summary.job_ids.len(),
+                    summary.path,
+                    summary.bytes,
+                    if summary.includes_endpoint {
+                        ", with server names and URLs"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(())
+        }
+        DemoCmd::Import { file } => {
+            let summary = demo::import(studio, &file).map_err(failure)?;
+            if json {
+                print_json(&summary);
+            } else {
+                println!(
+                    "\"{}\": {} run(s) imported, {} already present",
+                    summary.label, summary.imported, summary.already_present
+                );
+                for r in &summary.runs {
+                    let excerpt: String = r.prompt.chars().take(48).collect();
+                    println!(
+                        "{}  {:<8} {}{}",
+                        r.job_id,
+                        r.mode,
+                        excerpt,
+                        if r.imported {
+                            ""
+                        } else {
+                            "  (already present)"
+                        }
+                    );
+                }
+            }
+            Ok(())
+        }
+        DemoCmd::Play {
+            job,
+            seconds,
+            real_time,
+        } => {
+            let pace = match (seconds, real_time) {
+                (_, true) => Pace::RealTime,
+                (Some(0), _) => {
+                    return Err(Failure {
+                        error: animatrix_common::UserError::new(
+                            "invalid_setting",
+                            "--seconds must be at least 1.",
+                            "Use --real-time for the recorded pace.",
+                        ),
+                        class: FailureClass::InvalidInput,
+                    });
+                }
+                (Some(s), _) => Pace::CompressedTo(Duration::from_secs(u64::from(s))),
+                (None, false) => demo::settings::get(studio)?.pace(),
+            };
+            play(studio, &job, pace, json)
+        }
+    }
+}
+
+/// Bad packs are the user's input: exit 2, like any refused file.
+fn failure(e: animatrix_core::CoreError) -> Failure {
+    let mut f = Failure::from(e);
+    if f.error.code.starts_with("demo_") {
+        f.class = FailureClass::InvalidInput;
+    }
+    f
+}
+
+fn play(studio: &Studio, job: &str, pace: Pace, json: bool) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .map_err(|e| Failure {
+            error: animatrix_common::UserError::new(
+                "internal_error",
+                "The CLI could not start its timer.",
+                "See the log.",
+            )
+            .with_detail(e.to_string()),
+            class: FailureClass::Other,
+        })?;
+    let started = std::time::Instant::now();
+    let last_stage = std::cell::RefCell::new(String::new());
+    let show = |u: JobUpdate| {
+        if json {
+            print_json_line(&u);
+            return;
+        }
+        let mut last = last_stage.borrow_mut();
+        if *last != u.stage {
+            println!("[{:>5.1}s] {}", started.elapsed().as_secs_f64(), u.stage);
+            *last = u.stage.clone();
+        }
+    };
+    let outcome = runtime
+        .block_on(demo::perform(studio, job, pace, show))
+        .map_err(failure)?;
+    if json {
+        print_json_line(&serde_json::json!({
+            "job_id": outcome.job_id,
+            "state": "completed",
+            "video_path": outcome.video_path,
+            "poster_path": outcome.poster_path,
+        }));
+    } else {
+        println!("video: {}", outcome.video_path);
+    }
+    Ok(())
+}
