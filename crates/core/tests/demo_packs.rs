@@ -846,6 +846,8 @@ fn unsafe_member_names_are_refused() {
         let p = dir.path().join(format!("evil-{i}.animatrix-demo"));
         write_zip(&p, &members);
         refused(&p, "demo_pack_unsafe_path");
+        let inspected = demo::inspect(&p).expect_err("inspect refuses it too");
+        assert_eq!(code(&inspected), "demo_pack_unsafe_path");
         assert!(!dir.path().join("x").exists());
     }
     // A run folder in the manifest that climbs out.

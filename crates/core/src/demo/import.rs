@@ -112,6 +112,31 @@ pub fn import_with_limits(
     result
 }
 
+/// The pack's manifest (label, runs), after the same name, size and version checks as an import
+/// but without extracting anything: for showing what a dropped file holds before importing it.
+pub fn inspect(pack: &Path) -> Result<PackManifest, CoreError> {
+    let limits = ImportLimits::default();
+    let mut zip = open_pack(pack, &limits)?;
+    let entries = scan_entries(&mut zip, &limits)?;
+    let manifest = read_manifest(&mut zip, &entries, &limits)?;
+    check_members_match(&manifest, &entries)?;
+    Ok(manifest)
+}
+
+fn open_pack(pack: &Path, limits: &ImportLimits) -> Result<ZipArchive<BufReader<File>>, CoreError> {
+    let size = std::fs::metadata(pack)
+        .map_err(|e| CoreError::io(pack, e))?
+        .len();
+    if size > limits.max_pack_bytes {
+        return Err(too_large(format!(
+            "the file is {size} bytes, the limit is {}",
+            limits.max_pack_bytes
+        )));
+    }
+    let file = File::open(pack).map_err(|e| CoreError::io(pack, e))?;
+    ZipArchive::new(BufReader::new(file)).map_err(|e| corrupt(format!("not a readable zip: {e}")))
+}
+
 fn corrupt(detail: impl Into<String>) -> CoreError {
     CoreError::DemoPackCorrupt {
         detail: detail.into(),
@@ -136,18 +161,10 @@ fn import_inner(
     pack: &Path,
     limits: &ImportLimits,
 ) -> Result<ImportSummary, CoreError> {
+    let mut zip = open_pack(pack, limits)?;
     let size = std::fs::metadata(pack)
         .map_err(|e| CoreError::io(pack, e))?
         .len();
-    if size > limits.max_pack_bytes {
-        return Err(too_large(format!(
-            "the file is {size} bytes, the limit is {}",
-            limits.max_pack_bytes
-        )));
-    }
-    let file = File::open(pack).map_err(|e| CoreError::io(pack, e))?;
-    let mut zip = ZipArchive::new(BufReader::new(file))
-        .map_err(|e| corrupt(format!("not a readable zip: {e}")))?;
     let entries = scan_entries(&mut zip, limits)?;
     let manifest = read_manifest(&mut zip, &entries, limits)?;
     check_members_match(&manifest, &entries)?;

@@ -21,7 +21,7 @@ pub mod settings;
 
 pub use export::{ExportOptions, ExportSummary, export};
 pub use format::{PACK_EXTENSION, PACK_FORMAT, PACK_VERSION, PackManifest};
-pub use import::{ImportLimits, ImportSummary, ImportedRun, import, import_with_limits};
+pub use import::{ImportLimits, ImportSummary, ImportedRun, import, import_with_limits, inspect};
 pub use play::{DemoInput, DemoStep, DemoTimeline, Pace, PerformOutcome, perform, timeline};
 pub use sample::{SAMPLE_PACK, import_sample, import_sample_on_first_run};
 pub use settings::DemoSettings;

@@ -303,4 +303,16 @@ mod tests {
         );
         assert_eq!(Pace::CompressedTo(Duration::from_secs(2)).scale(0), 1.0);
     }
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn performances_can_be_spawned() {
+        // The app runs a performance on a spawned task: the future must be Send when the
+        // callback is (it holds no database guard across an await).
+        let dir = tempfile::tempdir().expect("tempdir");
+        let studio = Studio::open(dir.path().to_path_buf()).expect("open");
+        let fut = perform(&studio, "none", Pace::RealTime, |_u: JobUpdate| {});
+        assert_send(&fut);
+    }
 }
