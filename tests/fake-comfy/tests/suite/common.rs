@@ -42,6 +42,9 @@ pub async fn start() -> FakeComfyHandle {
 }
 
 pub fn http() -> reqwest::Client {
+    // In a workspace build reqwest is unified with animatrix-comfy's `rustls-no-provider`
+    // feature, so a client needs a process-wide crypto provider even for plain http.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(TIMEOUT)
         .build()
