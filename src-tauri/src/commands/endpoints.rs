@@ -37,6 +37,35 @@ impl AddEndpointRequest {
     }
 }
 
+/// Argument of `update_endpoint`: `secret: None` keeps the stored secret (never read back).
+/// No `Debug`: it may carry a secret.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEndpointRequest {
+    pub name: String,
+    pub base_url: String,
+    pub auth: AuthKind,
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+#[tauri::command]
+pub async fn update_endpoint(
+    state: State<'_, AppState>,
+    request: UpdateEndpointRequest,
+) -> Result<EndpointView, UserError> {
+    let studio = state.studio()?;
+    blocking("update_endpoint", move || {
+        studio.update_endpoint(
+            &request.name,
+            &request.base_url,
+            request.auth,
+            request.secret,
+        )
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn list_endpoints(state: State<'_, AppState>) -> Result<Vec<EndpointView>, UserError> {
     let studio = state.studio()?;

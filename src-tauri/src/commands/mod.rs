@@ -6,8 +6,13 @@
 //! `names.rs`, and grant `allow-<name>` in `capabilities/default.json` (a test checks the last two).
 
 pub mod app;
+pub mod demo;
 pub mod endpoints;
+pub mod inputs;
+pub mod jobs;
 mod names;
+pub mod operator;
+pub mod templates;
 
 pub use names::COMMANDS;
 
@@ -18,10 +23,35 @@ use animatrix_core::CoreError;
 pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         app::app_info,
+        app::subscribe,
         endpoints::list_endpoints,
         endpoints::add_endpoint,
+        endpoints::update_endpoint,
         endpoints::remove_endpoint,
         endpoints::set_default_endpoint,
+        operator::test_endpoint,
+        inputs::pick_inputs,
+        inputs::import_input,
+        inputs::probe_paths,
+        templates::list_templates,
+        templates::preflight,
+        jobs::submit_job,
+        jobs::list_jobs,
+        jobs::job_detail,
+        jobs::cancel_job,
+        jobs::retry_job,
+        jobs::replay_job,
+        jobs::reveal_job,
+        jobs::export_video,
+        operator::server_queue,
+        operator::metrics,
+        operator::open_log_folder,
+        demo::set_demo_settings,
+        demo::demo_export,
+        demo::demo_import,
+        demo::demo_timeline,
+        demo::demo_perform,
+        demo::demo_stop,
     ]
 }
 

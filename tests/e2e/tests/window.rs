@@ -63,19 +63,19 @@ async fn window_settings_add_endpoint_and_read_it_back() {
     app.find_css("main[data-ready=\"true\"]")
         .await
         .expect("endpoints loaded");
-    app.find("runs-empty").await.expect("runs placeholder");
+    // A fresh install shows the bundled sample run (marked Demo) instead of an empty gallery.
+    app.find_css("[data-testid=\"run-card\"][data-demo=\"true\"]")
+        .await
+        .expect("the sample demo run is in the gallery on first run");
     let generate = app.find("generate").await.expect("generate button");
     assert!(
         !generate.is_enabled().await.expect("enabled state"),
-        "Generate must be disabled while this build cannot run jobs"
+        "Generate is disabled until the inputs are there"
     );
-    // A fresh install has the production endpoint, so the blocker is the missing job engine.
+    let hint = app.text("generate-hint").await.expect("hint");
     assert!(
-        app.text("generate-hint")
-            .await
-            .expect("hint")
-            .contains("not available"),
-        "Generate hint must say why it is disabled"
+        hint.contains("Ground Truth"),
+        "Generate hint must say what is missing: {hint:?}"
     );
     app.click("mode-audio").await.expect("switch to Audio");
     app.find("slot-audio")

@@ -1,7 +1,13 @@
 // Rules of the "add a server" form. The core validates again (it is the authority, and the CLI
 // goes through it too); these rules exist so the user sees a precise message next to the field
 // before anything is sent.
-import type { AddEndpointRequest, AuthKind, AuthKindName } from './types';
+import type {
+  AddEndpointRequest,
+  AuthKind,
+  AuthKindName,
+  EndpointView,
+  UpdateEndpointRequest,
+} from './types';
 
 export interface EndpointFormValues {
   name: string;
@@ -174,4 +180,47 @@ export function describeAuth(auth: AuthKind): string {
     case 'header':
       return `Header ${auth.name}`;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing a server: the URL and authentication change; the name does not. An empty secret keeps
+// the stored one (when the kind is unchanged and a secret is stored).
+
+/** The edit form's values for an existing endpoint (the secret is never known here). */
+export function editFormFor(ep: EndpointView): EndpointFormValues {
+  return {
+    name: ep.name,
+    url: ep.base_url,
+    authKind: ep.auth.kind,
+    headerName: ep.auth.kind === 'header' ? ep.auth.name : '',
+    secret: '',
+    makeDefault: ep.is_default,
+  };
+}
+
+/** Whether leaving the secret empty keeps a stored one that still applies. */
+export function canKeepSecret(values: EndpointFormValues, ep: EndpointView): boolean {
+  return ep.has_secret && ep.auth.kind === values.authKind;
+}
+
+export function validateEdit(values: EndpointFormValues, ep: EndpointView): FieldErrors {
+  const errors: FieldErrors = {};
+  const url = validateUrl(values.url);
+  if (url) errors.url = url;
+  const header = validateHeaderName(values.authKind, values.headerName);
+  if (header) errors.headerName = header;
+  if (!(values.secret === '' && canKeepSecret(values, ep))) {
+    const secret = validateSecret(values.authKind, values.secret);
+    if (secret) errors.secret = secret;
+  }
+  return errors;
+}
+
+export function toUpdateRequest(values: EndpointFormValues, ep: EndpointView): UpdateEndpointRequest {
+  return {
+    name: ep.name,
+    base_url: values.url.trim(),
+    auth: authKindOf(values),
+    secret: needsSecret(values.authKind) && values.secret !== '' ? values.secret : null,
+  };
 }

@@ -278,6 +278,7 @@ pub async fn perform(
             update.eta_seconds = Some(eta * scale);
             update = update.labelled();
         }
+        update.emitted_at_ms = Some(crate::store::now_ms());
         tx(update);
     }
     Ok(PerformOutcome {

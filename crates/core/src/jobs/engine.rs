@@ -757,7 +757,8 @@ impl Engine {
         }
     }
 
-    fn emit(&self, update: JobUpdate) {
+    fn emit(&self, mut update: JobUpdate) {
+        update.emitted_at_ms = Some(crate::store::now_ms());
         let _ = self.inner.updates.send(update);
     }
 

@@ -102,6 +102,21 @@ pub fn compute(conn: &Connection, days: i64) -> Result<Metrics, CoreError> {
     })
 }
 
+/// Disk used by everything in the data dir's stores, demo runs included (Settings shows it;
+/// `compute`'s figure counts real runs only).
+pub fn storage_used(conn: &Connection) -> Result<StorageUsed, CoreError> {
+    let outputs: i64 = conn.query_row(
+        "SELECT coalesce(sum(size_bytes), 0) FROM outputs",
+        [],
+        |r| r.get(0),
+    )?;
+    let assets: i64 =
+        conn.query_row("SELECT coalesce(sum(size_bytes), 0) FROM assets", [], |r| {
+            r.get(0)
+        })?;
+    Ok(StorageUsed { outputs, assets })
+}
+
 /// Median run seconds of completed real runs with the same template, profile and a frame count
 /// within ±25% on this endpoint: the ETA basis. `None` until there is history.
 pub fn median_run_seconds(

@@ -26,6 +26,10 @@ pub struct JobUpdate {
     pub stage: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<JobError>,
+    /// When the core emitted it (ms since the Unix epoch), so a subscriber can measure how long
+    /// the update took to reach the screen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emitted_at_ms: Option<i64>,
 }
 
 impl JobUpdate {
@@ -44,6 +48,7 @@ impl JobUpdate {
             preview_path: None,
             stage: String::new(),
             error: None,
+            emitted_at_ms: None,
         }
         .labelled()
     }

@@ -165,6 +165,32 @@ impl AppSession {
             .map_err(HarnessError::cmd(format!("waiting for {css}")))
     }
 
+    /// Waits up to `limit` for the element matching a CSS selector (a job that has to finish
+    /// takes longer than an element that has to render).
+    pub async fn find_css_within(
+        &self,
+        css: &str,
+        limit: Duration,
+    ) -> Result<Element, HarnessError> {
+        self.client
+            .wait()
+            .at_most(limit)
+            .for_element(Locator::Css(css))
+            .await
+            .map_err(HarnessError::cmd(format!(
+                "waiting {}s for {css}",
+                limit.as_secs()
+            )))
+    }
+
+    /// Runs a script in the page and returns its value.
+    pub async fn eval(&self, script: &str) -> Result<Value, HarnessError> {
+        self.client
+            .execute(script, vec![])
+            .await
+            .map_err(HarnessError::cmd("running a script in the page"))
+    }
+
     /// Every element currently matching a CSS selector (no waiting).
     pub async fn find_all_css(&self, css: &str) -> Result<Vec<Element>, HarnessError> {
         self.client

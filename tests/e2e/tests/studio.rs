@@ -1,0 +1,522 @@
+//! The studio in the real window against the fake ComfyUI (in this process): attach the
+//! fixtures, generate an Audio run and an Animate Move run, watch the progress, see the finished
+//! cards, play the video, cancel a running run, find a run by search and replay it. Then the
+//! first-run sample demo performed with no server configured at all.
+//!
+//! Native file dialogs cannot be driven through WebDriver, so the app answers them from
+//! `ANIMATRIX_DIALOG_SCRIPT` (a file this test writes one line per dialog into).
+//!
+//! Run: `bash scripts/build-ui.sh && cargo build -p animatrix-studio && cargo test -p animatrix-e2e --test studio`
+//! Screenshots land in `test-output/window/`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use animatrix_core::{AuthKind, NewEndpoint, Studio};
+use animatrix_e2e::window::{self, AppSession, LaunchOptions, testid_css};
+use fake_comfy::{FakeComfy, FakeComfyHandle};
+use serde_json::Value;
+
+/// A run on the fake server takes a few seconds; a loaded 2-core CI machine needs margin.
+const RUN_LIMIT: Duration = Duration::from_secs(90);
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures")
+        .join(name)
+        .canonicalize()
+        .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+        .display()
+        .to_string()
+}
+
+/// Queues the answer of the next native dialog the app shows.
+fn answer_next_dialog(script: &Path, paths: &[String]) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(script)
+        .expect("dialog script");
+    writeln!(f, "{}", paths.join("\t")).expect("write dialog answer");
+}
+
+fn card_css(extra: &str) -> String {
+    format!("[data-testid=\"run-card\"]{extra}")
+}
+
+async fn attach(app: &AppSession, script: &Path, role: &str, file: &str) {
+    answer_next_dialog(script, &[fixture(file)]);
+    app.click(&format!("attach-{role}"))
+        .await
+        .unwrap_or_else(|e| panic!("attach {role}: {e}"));
+    app.find_css(&format!(
+        "{}[data-filled=\"true\"]",
+        testid_css(&format!("slot-{role}"))
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{role} chip filled with {file}: {e}"));
+}
+
+/// The ids of the cards in the gallery, top first.
+async fn card_ids(app: &AppSession) -> Vec<String> {
+    let v = app
+        .eval(
+            "return [...document.querySelectorAll('[data-testid=\"run-card\"]')]\
+             .map(c => c.getAttribute('data-job-id'));",
+        )
+        .await
+        .expect("card ids");
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Waits for a new card at the top of the gallery (not one of `before`) and returns its id.
+async fn new_card(app: &AppSession, before: &[String]) -> String {
+    let deadline = std::time::Instant::now() + window::WAIT;
+    loop {
+        if let Some(id) = card_ids(app)
+            .await
+            .into_iter()
+            .find(|id| !before.contains(id))
+        {
+            return id;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no new run card appeared after Generate"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn wait_state(app: &AppSession, job_id: &str, state: &str) {
+    app.find_css_within(
+        &card_css(&format!(
+            "[data-job-id=\"{job_id}\"][data-state=\"{state}\"]"
+        )),
+        RUN_LIMIT,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("run {job_id} never reached {state}: {e}"));
+}
+
+/// Opens the run, waits for its video to load in the player and checks it really plays.
+async fn open_and_play(app: &AppSession, job_id: &str) {
+    app.find_css(&format!(
+        "{} {}",
+        card_css(&format!("[data-job-id=\"{job_id}\"]")),
+        testid_css("run-open")
+    ))
+    .await
+    .expect("open button")
+    .click()
+    .await
+    .expect("open the run");
+    app.find_css(&format!(
+        "{}[data-job-id=\"{job_id}\"]",
+        testid_css("run-view")
+    ))
+    .await
+    .expect("run view");
+    app.find_css_within(
+        &format!("{}[data-loaded=\"true\"]", testid_css("run-video")),
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("the video loads in the player");
+    let playing = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             const v = document.querySelector('[data-testid=\"run-video\"]');\
+             v.muted = true;\
+             const t0 = v.currentTime;\
+             v.play().then(() => setTimeout(() => done({ok: v.currentTime > t0,\
+                 t: v.currentTime, w: v.videoWidth, h: v.videoHeight, err: v.error && v.error.code}), 600),\
+               e => done({ok: false, err: String(e)}));",
+            vec![],
+        )
+        .await
+        .expect("play the video");
+    assert_eq!(
+        playing["ok"],
+        Value::Bool(true),
+        "the video must play: {playing}"
+    );
+    assert!(
+        playing["w"].as_u64().unwrap_or(0) > 0,
+        "decoded frames: {playing}"
+    );
+}
+
+async fn close_run(app: &AppSession) {
+    app.click("run-close").await.expect("close the run");
+    app.wait_gone_css(&testid_css("run-view"))
+        .await
+        .expect("run view closed");
+}
+
+fn seed_data_dir(dir: &Path, fake: &FakeComfyHandle) {
+    let studio = Studio::open(dir.to_path_buf()).expect("open data dir");
+    studio
+        .add_endpoint(
+            NewEndpoint {
+                name: "fake".into(),
+                base_url: fake.base_url(),
+                auth: AuthKind::None,
+                make_default: true,
+            },
+            None,
+        )
+        .expect("fake endpoint");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn studio_generate_watch_play_cancel_search_replay() {
+    let Some(prereqs) =
+        window::prerequisites_or_skip("studio_generate_watch_play_cancel_search_replay")
+    else {
+        return;
+    };
+    let fake = FakeComfy::builder()
+        .exec_ms(60)
+        .start()
+        .await
+        .expect("fake ComfyUI starts");
+    let data = tempfile::tempdir().expect("data dir");
+    seed_data_dir(data.path(), &fake);
+    let script_dir = tempfile::tempdir().expect("script dir");
+    let script: PathBuf = script_dir.path().join("dialogs.txt");
+    std::fs::write(&script, "").expect("dialog script");
+    let app = AppSession::launch(
+        &prereqs,
+        LaunchOptions {
+            data_dir: Some(data.path().to_path_buf()),
+            env: vec![(
+                "ANIMATRIX_DIALOG_SCRIPT".into(),
+                script.display().to_string(),
+            )],
+            ..LaunchOptions::default()
+        },
+    )
+    .await
+    .expect("launch the app");
+    app.find_css("main[data-ready=\"true\"]")
+        .await
+        .expect("servers loaded");
+
+    // --- Audio: ground truth + speech, a prompt, Draft, Generate.
+    app.click("mode-audio").await.expect("Audio mode");
+    attach(&app, &script, "ground_truth", "character.png").await;
+    attach(&app, &script, "audio", "speech.wav").await;
+    let duration = app
+        .text("chip-audio-duration")
+        .await
+        .expect("audio duration");
+    assert!(duration.contains('7'), "speech.wav is 7.5 s: {duration:?}");
+    app.type_into("prompt", "A knight sings to the camera")
+        .await
+        .expect("prompt");
+    app.select("quality", "draft").await.expect("Draft");
+    let generate = app.find("generate").await.expect("generate");
+    assert!(
+        generate.is_enabled().await.expect("enabled"),
+        "Generate is enabled once the inputs and prompt are there"
+    );
+    shot(&app, "composer").await;
+    let before = card_ids(&app).await;
+    generate.click().await.expect("Generate");
+    let audio_job = new_card(&app, &before).await;
+
+    // --- A running card shows a stage in user language, then the finished card.
+    let card = card_css(&format!("[data-job-id=\"{audio_job}\"]"));
+    let stage = app
+        .find_css(&format!("{card} {}", testid_css("run-stage")))
+        .await
+        .expect("stage label")
+        .text()
+        .await
+        .expect("stage text");
+    assert!(
+        [
+            "Checking",
+            "Uploading",
+            "Waiting",
+            "Generating",
+            "Saving",
+            "Done"
+        ]
+        .iter()
+        .any(|w| stage.contains(w)),
+        "stage in user language: {stage:?}"
+    );
+    app.find_css_within(
+        &card_css(&format!(
+            "[data-job-id=\"{audio_job}\"][data-state=\"executing\"]"
+        )),
+        RUN_LIMIT,
+    )
+    .await
+    .expect("the run executes");
+    shot(&app, "running-card").await;
+    wait_state(&app, &audio_job, "completed").await;
+    app.find_css(&format!("{card} {}", testid_css("run-poster")))
+        .await
+        .expect("finished card has a poster");
+    open_and_play(&app, &audio_job).await;
+    let prompt_id = app.text("run-prompt-id").await.expect("prompt id shown");
+    let studio = Studio::open(data.path().to_path_buf()).expect("open");
+    let engine = animatrix_core::jobs::Engine::new(studio.clone()).expect("engine");
+    let record = engine.job(&audio_job).expect("job stored");
+    assert_eq!(
+        prompt_id.trim(),
+        record.comfy_prompt_id,
+        "job <-> prompt id"
+    );
+    assert_eq!(record.template_name, "s2v");
+    assert_eq!(record.profile, "draft");
+    shot(&app, "finished-run").await;
+    close_run(&app).await;
+
+    // --- Animate Move: the ground truth stays; add the motion video.
+    app.click("mode-animate").await.expect("Animate mode");
+    app.find_css(&format!(
+        "{}[data-filled=\"true\"]",
+        testid_css("slot-ground_truth")
+    ))
+    .await
+    .expect("ground truth kept across modes");
+    attach(&app, &script, "motion_video", "motion.mp4").await;
+    app.type_into("prompt", "The knight dances in the hall")
+        .await
+        .expect("prompt");
+    let before = card_ids(&app).await;
+    app.click("generate").await.expect("Generate");
+    let move_job = new_card(&app, &before).await;
+    wait_state(&app, &move_job, "completed").await;
+    let record = engine.job(&move_job).expect("job stored");
+    assert_eq!(record.template_name, "animate_move");
+    open_and_play(&app, &move_job).await;
+    close_run(&app).await;
+
+    // --- Cancel a running run: only our prompt is interrupted.
+    fake.set_exec_ms(3_000);
+    app.type_into("prompt", "A long take to cancel")
+        .await
+        .expect("prompt");
+    let before = card_ids(&app).await;
+    app.click("generate").await.expect("Generate");
+    let cancel_job = new_card(&app, &before).await;
+    wait_state(&app, &cancel_job, "executing").await;
+    app.find_css(&format!(
+        "{} {}",
+        card_css(&format!("[data-job-id=\"{cancel_job}\"]")),
+        testid_css("run-cancel")
+    ))
+    .await
+    .expect("cancel button on the running card")
+    .click()
+    .await
+    .expect("cancel");
+    wait_state(&app, &cancel_job, "cancelled").await;
+    let cancelled = engine.job(&cancel_job).expect("job");
+    assert!(
+        fake.interrupts()
+            .iter()
+            .any(|i| format!("{i:?}").contains(&cancelled.comfy_prompt_id)),
+        "the interrupt names our prompt: {:?}",
+        fake.interrupts()
+    );
+    fake.set_exec_ms(60);
+
+    // --- Find the Audio run by search, open it, replay it with the same seed.
+    app.type_into("runs-search", "knight sings")
+        .await
+        .expect("search");
+    let deadline = std::time::Instant::now() + window::WAIT;
+    loop {
+        let ids = card_ids(&app).await;
+        if ids == [audio_job.clone()] {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "search shows only the matching run: {ids:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.find_css(&format!(
+        "{} {}",
+        card_css(&format!("[data-job-id=\"{audio_job}\"]")),
+        testid_css("run-open")
+    ))
+    .await
+    .expect("open")
+    .click()
+    .await
+    .expect("open the found run");
+    app.click("run-replay-same").await.expect("replay");
+    app.type_into("runs-search", "")
+        .await
+        .expect("clear search");
+    let deadline = std::time::Instant::now() + window::WAIT;
+    let replay = loop {
+        let replays: Vec<_> = engine
+            .list_jobs(&animatrix_core::jobs::JobQuery::default())
+            .expect("list")
+            .jobs
+            .into_iter()
+            .filter(|j| j.parent_job_id.as_deref() == Some(audio_job.as_str()))
+            .collect();
+        if let Some(j) = replays.first() {
+            break j.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "no replay created");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(replay.relation.as_deref(), Some("replay"));
+    assert_eq!(
+        replay.resolved_seed,
+        engine.job(&audio_job).expect("job").resolved_seed,
+        "same seed"
+    );
+    if app.exists("run-view").await.expect("query") {
+        close_run(&app).await;
+    }
+    wait_state(&app, &replay.id, "completed").await;
+
+    // --- How fast progress reached the screen (recorded, not asserted: a benchmark's job).
+    let latencies = app
+        .eval("return window.__animatrixLatency || [];")
+        .await
+        .expect("latencies");
+    let mut ms: Vec<f64> = latencies
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    assert!(!ms.is_empty(), "the UI recorded no progress update");
+    ms.sort_by(f64::total_cmp);
+    let pct = |p: f64| ms[((ms.len() - 1) as f64 * p).round() as usize];
+    let line = format!(
+        "progress updates core->screen: n={} p50={:.1} ms p95={:.1} ms max={:.1} ms\n",
+        ms.len(),
+        pct(0.5),
+        pct(0.95),
+        pct(1.0)
+    );
+    eprint!("{line}");
+    std::fs::create_dir_all(window::test_output_dir()).expect("output dir");
+    std::fs::write(window::test_output_dir().join("progress-latency.txt"), line)
+        .expect("write latency");
+    app.close().await;
+}
+
+/// A newcomer with no server: the sample demo pack is in the gallery on first run, marked Demo,
+/// and performing it plays its recorded progress and ends on a video that plays.
+#[tokio::test(flavor = "current_thread")]
+async fn first_run_sample_is_performed_with_no_server() {
+    let Some(prereqs) =
+        window::prerequisites_or_skip("first_run_sample_is_performed_with_no_server")
+    else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("data dir");
+    {
+        // "No endpoint configured": the seeded production server is removed before first launch.
+        let studio = Studio::open(data.path().to_path_buf()).expect("open");
+        studio.remove_endpoint("production").expect("remove");
+        assert!(studio.list_endpoints().expect("list").is_empty());
+    }
+    let app = AppSession::launch(
+        &prereqs,
+        LaunchOptions {
+            data_dir: Some(data.path().to_path_buf()),
+            ..LaunchOptions::default()
+        },
+    )
+    .await
+    .expect("launch the app");
+    let demo_card = app
+        .find_css_within(&card_css("[data-demo=\"true\"]"), Duration::from_secs(30))
+        .await
+        .expect("the sample demo run is in the gallery on first run");
+    let sample_id = demo_card
+        .attr("data-job-id")
+        .await
+        .expect("attr")
+        .expect("job id");
+    app.find_css(&format!(
+        "{} {}",
+        card_css(&format!("[data-job-id=\"{sample_id}\"]")),
+        testid_css("run-demo-badge")
+    ))
+    .await
+    .expect("marked Demo");
+    open_and_play(&app, &sample_id).await;
+    app.click("run-perform").await.expect("Perform");
+    // The composer holds the run's inputs and prompt; Generate performs it.
+    app.find_css(&format!(
+        "{}[data-filled=\"true\"]",
+        testid_css("slot-ground_truth")
+    ))
+    .await
+    .expect("the ground truth chip is filled from the demo run");
+    let prompt = app
+        .find("prompt")
+        .await
+        .expect("prompt")
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    assert!(
+        !prompt.trim().is_empty(),
+        "the prompt is filled from the demo run"
+    );
+    app.click("generate")
+        .await
+        .expect("Generate performs the demo");
+    app.find_css_within(
+        &format!(
+            "{} {}",
+            card_css(&format!(
+                "[data-job-id=\"{sample_id}\"]:not([data-state=\"completed\"])"
+            )),
+            testid_css("run-stage")
+        ),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("the performing card shows its recorded stages");
+    shot(&app, "demo-performing").await;
+    app.find("demo-badge")
+        .await
+        .expect("the discreet Demo badge");
+    wait_state(&app, &sample_id, "completed").await;
+    let studio = Studio::open(data.path().to_path_buf()).expect("open");
+    assert!(
+        studio.list_endpoints().expect("list").is_empty(),
+        "nothing configured a server"
+    );
+    let metrics = animatrix_core::jobs::metrics::compute(&studio.db(), 30).expect("metrics");
+    assert!(
+        metrics.jobs_per_day.is_empty(),
+        "demo runs never count in metrics: {metrics:?}"
+    );
+    shot(&app, "demo-performed").await;
+    app.close().await;
+}
+
+async fn shot(app: &AppSession, name: &str) {
+    let path = app
+        .screenshot(name)
+        .await
+        .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+    eprintln!("screenshot: {}", path.display());
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { card, request } from './fixtures.test-util';
+import { initLatency, recordLatency, LATENCY_CAP } from './latency';
+import { mergeCards, placeholderCard, queryFor, stageLabel, timings, withUpdate } from './runs';
+
+describe('runs rules', () => {
+  it('builds the list query from the filters', () => {
+    expect(queryFor({ search: '  roof ', mode: 'audio', state: '' }, null)).toEqual({
+      search: 'roof',
+      mode: 'audio',
+      state: null,
+      demo: null,
+      before: null,
+      limit: 24,
+    });
+  });
+
+  it('applies a live update and shows its stage while running', () => {
+    const job = card({ id: 'a', state: 'queued', progress: 0 }).job;
+    const u = { job_id: 'a', state: 'executing' as const, progress: 0.63, stage: 'Generating 63%, about 3 min left' };
+    expect(withUpdate(job, u)).toMatchObject({ state: 'executing', progress: 0.63 });
+    expect(stageLabel(withUpdate(job, u), u)).toBe('Generating 63%, about 3 min left');
+    expect(stageLabel(job, undefined)).toBe('Waiting in queue');
+  });
+
+  it('merges pages by id: known cards replaced in place, new ones prepended', () => {
+    const a = card({ id: 'a' });
+    const b = card({ id: 'b' });
+    const a2 = card({ id: 'a', prompt: 'new' });
+    const c = card({ id: 'c' });
+    const merged = mergeCards([a, b], [c, a2], true);
+    expect(merged.map((x) => x.job.id)).toEqual(['c', 'a', 'b']);
+    expect(merged[1]?.job.prompt).toBe('new');
+  });
+
+  it('a placeholder shows a just-submitted run', () => {
+    expect(placeholderCard('n', request({ prompt: 'hello' }), 5).job).toMatchObject({ id: 'n', state: 'validating', prompt: 'hello' });
+  });
+
+  it('timings: queue wait and run time', () => {
+    expect(timings(card({ id: 'a' }).job)).toEqual({ waitSecs: 1, runSecs: 60 });
+  });
+
+  it('the latency probe keeps at most 2000 entries', () => {
+    const log = initLatency();
+    log.length = 0;
+    recordLatency(undefined);
+    expect(log).toHaveLength(0);
+    for (let i = 0; i < LATENCY_CAP + 5; i++) recordLatency(1000, 1000 + i);
+    expect(log).toHaveLength(LATENCY_CAP);
+    expect(log[log.length - 1]).toBe(LATENCY_CAP + 4);
+    expect(window.__animatrixLatency).toBe(log);
+  });
+});

@@ -1,0 +1,133 @@
+// Rules of the runs gallery: merging live updates into cards, what a card says.
+import type { JobCard, JobQuery, JobRecord, JobRequest, JobState, JobUpdate, Mode } from './types';
+import { TERMINAL_STATES } from './types';
+
+export const PAGE_SIZE = 24;
+
+export const STATE_LABELS: Record<JobState, string> = {
+  draft: 'Draft',
+  validating: 'Checking',
+  uploading: 'Uploading',
+  queued: 'Waiting in queue',
+  executing: 'Generating',
+  collecting: 'Saving',
+  completed: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+export const JOB_STATES = Object.keys(STATE_LABELS) as JobState[];
+
+export function isTerminal(state: JobState): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+export interface RunsFilter {
+  search: string;
+  mode: Mode | '';
+  state: JobState | '';
+}
+
+export function isFiltered(f: RunsFilter): boolean {
+  return f.search.trim() !== '' || f.mode !== '' || f.state !== '';
+}
+
+export function queryFor(f: RunsFilter, before: JobQuery['before']): JobQuery {
+  const search = f.search.trim();
+  return {
+    search: search === '' ? null : search,
+    mode: f.mode === '' ? null : f.mode,
+    state: f.state === '' ? null : f.state,
+    demo: null,
+    before,
+    limit: PAGE_SIZE,
+  };
+}
+
+/** A card's record with the latest live update applied (state, progress, error). */
+export function withUpdate(job: JobRecord, u: JobUpdate | undefined): JobRecord {
+  if (!u) return job;
+  return {
+    ...job,
+    state: u.state,
+    progress: u.progress,
+    error: u.error ?? (u.state === 'failed' ? job.error : null),
+  };
+}
+
+/** Merges a fetched page into the list: existing cards are replaced in place, new ones added. */
+export function mergeCards(current: readonly JobCard[], incoming: readonly JobCard[], prepend: boolean): JobCard[] {
+  const byId = new Map(incoming.map((c) => [c.job.id, c]));
+  const merged = current.map((c) => byId.get(c.job.id) ?? c);
+  const known = new Set(current.map((c) => c.job.id));
+  const fresh = incoming.filter((c) => !known.has(c.job.id));
+  const all = prepend ? [...fresh, ...merged] : [...merged, ...fresh];
+  return all;
+}
+
+/** Newest first, as the gallery lists them. */
+export function sortNewestFirst(cards: JobCard[]): JobCard[] {
+  return [...cards].sort((a, b) => b.job.created_at - a.job.created_at || b.job.seq - a.job.seq);
+}
+
+/** A card for a run that was just submitted, shown until the core's record arrives. */
+export function placeholderCard(id: string, request: JobRequest, now = Date.now()): JobCard {
+  return {
+    job: {
+      id,
+      comfy_prompt_id: '',
+      client_id: '',
+      endpoint_name: request.endpoint,
+      mode: request.mode,
+      template_name: '',
+      template_version: '',
+      profile: request.profile ?? '',
+      aspect: request.aspect ?? '',
+      prompt: request.prompt,
+      negative_prompt: request.negative_prompt ?? '',
+      settings: request,
+      resolved_seed: null,
+      frame_count: null,
+      state: 'validating',
+      progress: 0,
+      error: null,
+      parent_job_id: null,
+      relation: null,
+      is_demo: false,
+      cancel_requested: false,
+      created_at: now,
+      updated_at: now,
+      queued_at: null,
+      started_at: null,
+      finished_at: null,
+      poster_path: null,
+      video_path: null,
+      seq: Number.MAX_SAFE_INTEGER,
+    },
+    clip_seconds: null,
+    preview_path: null,
+  };
+}
+
+/** The stage line of a card: the core's label while running, the state otherwise. */
+export function stageLabel(job: JobRecord, u: JobUpdate | undefined): string {
+  if (u && u.stage && !isTerminal(u.state)) return u.stage;
+  if (!isTerminal(job.state) && u?.stage) return u.stage;
+  return STATE_LABELS[job.state];
+}
+
+export interface Timings {
+  waitSecs: number | null;
+  runSecs: number | null;
+}
+
+export function timings(job: JobRecord): Timings {
+  const queued = job.queued_at ?? job.created_at;
+  return {
+    waitSecs: job.started_at != null ? Math.max(0, (job.started_at - queued) / 1000) : null,
+    runSecs:
+      job.started_at != null && job.finished_at != null
+        ? Math.max(0, (job.finished_at - job.started_at) / 1000)
+        : null,
+  };
+}
