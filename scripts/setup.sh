@@ -7,10 +7,12 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-# System packages (../shared/PLATFORM.md): WebKitGTK + build tools for Tauri, window test tools,
+# System packages (../shared/PLATFORM.md): WebKitGTK + build tools for Tauri, GStreamer's MP4 and
+# H.264/AAC decoders (the run player: WebKitGTK plays video through GStreamer), window test tools,
 # keychain backends for the keychain tests, media tools used by benchmarks.
 PKGS=(libwebkit2gtk-4.1-dev build-essential curl wget file libssl-dev libayatana-appindicator3-dev
       librsvg2-dev libxdo-dev pkg-config libdbus-1-dev
+      gstreamer1.0-plugins-good gstreamer1.0-libav
       xvfb xauth webkit2gtk-driver imagemagick
       dbus dbus-x11 gnome-keyring libsecret-tools keyutils
       ffmpeg sox nodejs npm)

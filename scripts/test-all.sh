@@ -21,6 +21,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "build the desktop app (window tests drive this binary)"
 cargo build -p animatrix-studio --quiet
 
+step "package: .deb from the Tauri bundler (debug build, contents checked)"
+scripts/package-deb.sh
+
 step "rust tests (inside a private D-Bus session with GNOME Keyring)"
 scripts/with-keyring.sh cargo test --workspace --no-fail-fast
 

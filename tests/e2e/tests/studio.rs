@@ -175,6 +175,10 @@ fn seed_data_dir(dir: &Path, fake: &FakeComfyHandle) {
             None,
         )
         .expect("fake endpoint");
+    // Tests talk to the fake only: nothing may look up the real production host.
+    studio
+        .remove_endpoint("production")
+        .expect("remove production");
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -511,6 +515,186 @@ async fn first_run_sample_is_performed_with_no_server() {
     );
     shot(&app, "demo-performed").await;
     app.close().await;
+}
+
+/// Mix (tap the person on the motion video's first frame, Esc closes the drawer), Settings'
+/// connection test, the operator view against the fake, and a demo pack exported from the
+/// gallery's multi-select and imported back.
+#[tokio::test(flavor = "current_thread")]
+async fn mix_settings_operator_and_demo_export() {
+    let Some(prereqs) = window::prerequisites_or_skip("mix_settings_operator_and_demo_export")
+    else {
+        return;
+    };
+    let fake = FakeComfy::builder()
+        .exec_ms(20)
+        .start()
+        .await
+        .expect("fake ComfyUI starts");
+    let data = tempfile::tempdir().expect("data dir");
+    seed_data_dir(data.path(), &fake);
+    let scratch = tempfile::tempdir().expect("scratch dir");
+    let script = scratch.path().join("dialogs.txt");
+    std::fs::write(&script, "").expect("dialog script");
+    let app = AppSession::launch(
+        &prereqs,
+        LaunchOptions {
+            data_dir: Some(data.path().to_path_buf()),
+            env: vec![(
+                "ANIMATRIX_DIALOG_SCRIPT".into(),
+                script.display().to_string(),
+            )],
+            ..LaunchOptions::default()
+        },
+    )
+    .await
+    .expect("launch the app");
+    app.find_css("main[data-ready=\"true\"]")
+        .await
+        .expect("servers loaded");
+
+    // --- Mix: the first frame of the motion video is shown; a tap marks the person.
+    attach(&app, &script, "ground_truth", "character.png").await;
+    attach(&app, &script, "motion_video", "motion.mp4").await;
+    app.type_into("prompt", "Replace the dancer with the knight")
+        .await
+        .expect("prompt");
+    app.click("advanced-toggle").await.expect("open Advanced");
+    app.find("advanced-drawer").await.expect("drawer open");
+    app.click("submode-mix").await.expect("Mix");
+    assert!(
+        !app.find("generate")
+            .await
+            .expect("generate")
+            .is_enabled()
+            .await
+            .expect("enabled"),
+        "Mix cannot generate before the person is marked"
+    );
+    app.click("mix-frame").await.expect("tap the first frame");
+    app.find("mix-point").await.expect("the tap is marked");
+    shot(&app, "advanced-mix").await;
+    press_escape(&app).await;
+    app.wait_gone_css(&testid_css("advanced-drawer"))
+        .await
+        .expect("Esc closes the drawer");
+    let focused = app
+        .eval("return document.activeElement.getAttribute('data-testid');")
+        .await
+        .expect("focus");
+    assert_eq!(focused, "advanced-toggle", "focus returns to the toggle");
+    let before = card_ids(&app).await;
+    app.click("generate").await.expect("Generate Mix");
+    let mix_job = new_card(&app, &before).await;
+    wait_state(&app, &mix_job, "completed").await;
+    let studio = Studio::open(data.path().to_path_buf()).expect("open");
+    let engine = animatrix_core::jobs::Engine::new(studio.clone()).expect("engine");
+    let mix = engine.job(&mix_job).expect("job");
+    assert_eq!(mix.template_name, "animate_mix");
+    let points = &mix.settings["points"];
+    assert_eq!(
+        points.as_array().map(Vec::len),
+        Some(1),
+        "one point stored: {points}"
+    );
+
+    // --- Settings: Test connection reports the fake's version, GPU and queue.
+    app.click("nav-settings").await.expect("Settings");
+    app.find_css(&format!(
+        "[data-testid=\"endpoint-row\"][data-name=\"fake\"] {}",
+        testid_css("endpoint-test")
+    ))
+    .await
+    .expect("Test connection")
+    .click()
+    .await
+    .expect("click test");
+    let result = app
+        .find("endpoint-test-result")
+        .await
+        .expect("result")
+        .text()
+        .await
+        .expect("text");
+    assert!(result.contains("0.3.64"), "ComfyUI version shown: {result}");
+    let storage = app.text("storage-used").await.expect("storage");
+    assert!(!storage.trim().is_empty(), "storage used shown");
+    shot(&app, "settings-tested").await;
+
+    // --- Operator view: health, templates ready on the fake, our job <-> prompt id, events.
+    // Settings' sections finish loading at their own pace and can move the toggle under the
+    // pointer between WebDriver's scroll and its click: click until the checkbox is on.
+    for _ in 0..5 {
+        let toggle = app.find("operator-toggle").await.expect("operator toggle");
+        if toggle.prop("checked").await.expect("checked").as_deref() == Some("true") {
+            break;
+        }
+        toggle.click().await.expect("click the operator toggle");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.click("nav-operator").await.expect("Operator");
+    app.find("operator-health").await.expect("health");
+    app.find_css(&format!(
+        "{}[data-template=\"animate_mix@1.0.0\"]",
+        testid_css("operator-template")
+    ))
+    .await
+    .expect("templates listed");
+    let jobs = app.text("operator-jobs").await.expect("jobs table");
+    assert!(
+        jobs.contains(&mix.comfy_prompt_id),
+        "the job <-> prompt id table lists our prompt: {jobs}"
+    );
+    app.find("operator-metrics").await.expect("metrics");
+    shot(&app, "operator").await;
+
+    // --- Export the finished Mix run as a demo pack from the gallery, then import it back.
+    app.click("nav-studio").await.expect("Studio");
+    app.find_css(&format!(
+        "{} {}",
+        card_css(&format!("[data-job-id=\"{mix_job}\"]")),
+        testid_css("run-select")
+    ))
+    .await
+    .expect("select box")
+    .click()
+    .await
+    .expect("select the run");
+    app.click("runs-export").await.expect("Export demo pack");
+    let pack = scratch.path().join("showroom.animatrix-demo");
+    answer_next_dialog(&script, &[pack.display().to_string()]);
+    app.click("demo-export-confirm").await.expect("export");
+    app.find("demo-summary").await.expect("export summary");
+    let manifest = animatrix_core::demo::inspect(&pack).expect("a valid pack was written");
+    assert_eq!(manifest.runs.len(), 1);
+    let bytes = std::fs::read(&pack).expect("pack bytes");
+    assert!(
+        !bytes
+            .windows(fake.base_url().len())
+            .any(|w| w == fake.base_url().as_bytes()),
+        "no server address unless the user opts in"
+    );
+    answer_next_dialog(&script, &[pack.display().to_string()]);
+    app.click("runs-import").await.expect("Import demo pack");
+    let summary = app
+        .find("demo-summary")
+        .await
+        .expect("import summary")
+        .text()
+        .await
+        .expect("summary text");
+    assert!(!summary.is_empty());
+    app.close().await;
+}
+
+async fn press_escape(app: &AppSession) {
+    app.client
+        .active_element()
+        .await
+        .expect("active element")
+        .send_keys("\u{e00c}")
+        .await
+        .expect("Esc");
 }
 
 async fn shot(app: &AppSession, name: &str) {

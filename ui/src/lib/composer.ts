@@ -59,7 +59,7 @@ const REFERENCE: InputSlot = {
   id: 'reference',
   label: 'Reference',
   required: false,
-  hint: 'Optional, several allowed',
+  hint: 'Optional, several',
   multiple: true,
   kind: 'image',
 };
@@ -67,7 +67,7 @@ const POSE_SHEET: InputSlot = {
   id: 'pose_sheet',
   label: 'Pose Sheet',
   required: false,
-  hint: 'Optional, soft guidance',
+  hint: 'Soft guidance only',
   multiple: false,
   kind: 'image',
 };
