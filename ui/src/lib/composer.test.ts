@@ -73,7 +73,7 @@ describe('input slots per mode', () => {
       expect(slots.filter((s) => !s.required).map((s) => s.id)).toEqual(['reference', 'pose_sheet']);
       expect(slots.find((s) => s.id === 'reference')?.multiple).toBe(true);
     }
-    expect(slotsForMode('audio').find((s) => s.id === 'pose_sheet')?.hint).toMatch(/soft guidance/);
+    expect(slotsForMode('audio').find((s) => s.id === 'pose_sheet')?.hint).toMatch(/soft guidance/i);
   });
 
   it('capability text is truthful: Animate does not lip-sync, Audio does not replace', () => {
