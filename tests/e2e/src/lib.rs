@@ -5,3 +5,5 @@
 //! and cleanup of every process on drop.
 
 pub mod window;
+
+pub mod studio_env;

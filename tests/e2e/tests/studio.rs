@@ -9,53 +9,18 @@
 //! Run: `bash scripts/build-ui.sh && cargo build -p animatrix-studio && cargo test -p animatrix-e2e --test studio`
 //! Screenshots land in `test-output/window/`.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use animatrix_core::{AuthKind, NewEndpoint, Studio};
+use animatrix_core::Studio;
+use animatrix_e2e::studio_env::StudioEnv;
 use animatrix_e2e::window::{self, AppSession, LaunchOptions, testid_css};
-use fake_comfy::{FakeComfy, FakeComfyHandle};
 use serde_json::Value;
 
 /// A run on the fake server takes a few seconds; a loaded 2-core CI machine needs margin.
 const RUN_LIMIT: Duration = Duration::from_secs(90);
 
-fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures")
-        .join(name)
-        .canonicalize()
-        .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
-        .display()
-        .to_string()
-}
-
-/// Queues the answer of the next native dialog the app shows.
-fn answer_next_dialog(script: &Path, paths: &[String]) {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(script)
-        .expect("dialog script");
-    writeln!(f, "{}", paths.join("\t")).expect("write dialog answer");
-}
-
 fn card_css(extra: &str) -> String {
     format!("[data-testid=\"run-card\"]{extra}")
-}
-
-async fn attach(app: &AppSession, script: &Path, role: &str, file: &str) {
-    answer_next_dialog(script, &[fixture(file)]);
-    app.click(&format!("attach-{role}"))
-        .await
-        .unwrap_or_else(|e| panic!("attach {role}: {e}"));
-    app.find_css(&format!(
-        "{}[data-filled=\"true\"]",
-        testid_css(&format!("slot-{role}"))
-    ))
-    .await
-    .unwrap_or_else(|e| panic!("{role} chip filled with {file}: {e}"));
 }
 
 /// The ids of the cards in the gallery, top first.
@@ -162,25 +127,6 @@ async fn close_run(app: &AppSession) {
         .expect("run view closed");
 }
 
-fn seed_data_dir(dir: &Path, fake: &FakeComfyHandle) {
-    let studio = Studio::open(dir.to_path_buf()).expect("open data dir");
-    studio
-        .add_endpoint(
-            NewEndpoint {
-                name: "fake".into(),
-                base_url: fake.base_url(),
-                auth: AuthKind::None,
-                make_default: true,
-            },
-            None,
-        )
-        .expect("fake endpoint");
-    // Tests talk to the fake only: nothing may look up the real production host.
-    studio
-        .remove_endpoint("production")
-        .expect("remove production");
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn studio_generate_watch_play_cancel_search_replay() {
     let Some(prereqs) =
@@ -188,37 +134,13 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     else {
         return;
     };
-    let fake = FakeComfy::builder()
-        .exec_ms(60)
-        .start()
-        .await
-        .expect("fake ComfyUI starts");
-    let data = tempfile::tempdir().expect("data dir");
-    seed_data_dir(data.path(), &fake);
-    let script_dir = tempfile::tempdir().expect("script dir");
-    let script: PathBuf = script_dir.path().join("dialogs.txt");
-    std::fs::write(&script, "").expect("dialog script");
-    let app = AppSession::launch(
-        &prereqs,
-        LaunchOptions {
-            data_dir: Some(data.path().to_path_buf()),
-            env: vec![(
-                "ANIMATRIX_DIALOG_SCRIPT".into(),
-                script.display().to_string(),
-            )],
-            ..LaunchOptions::default()
-        },
-    )
-    .await
-    .expect("launch the app");
-    app.find_css("main[data-ready=\"true\"]")
-        .await
-        .expect("servers loaded");
+    let env = StudioEnv::start(&prereqs, 60).await;
+    let (app, fake) = (&env.app, &env.fake);
 
     // --- Audio: ground truth + speech, a prompt, Draft, Generate.
     app.click("mode-audio").await.expect("Audio mode");
-    attach(&app, &script, "ground_truth", "character.png").await;
-    attach(&app, &script, "audio", "speech.wav").await;
+    env.attach("ground_truth", "character.png").await;
+    env.attach("audio", "speech.wav").await;
     let duration = app
         .text("chip-audio-duration")
         .await
@@ -268,14 +190,21 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     )
     .await
     .expect("the run executes");
+    app.eval(&format!(
+        "document.querySelector('[data-job-id=\"{audio_job}\"]').scrollIntoView({{block: 'center'}});"
+    ))
+    .await
+    .expect("scroll to the running card");
     shot(&app, "running-card").await;
+    // WebDriver scrolls a target to the viewport's top edge, under the sticky top bar.
+    app.eval("window.scrollTo(0, 0);").await.expect("scroll back up");
     wait_state(&app, &audio_job, "completed").await;
     app.find_css(&format!("{card} {}", testid_css("run-poster")))
         .await
         .expect("finished card has a poster");
     open_and_play(&app, &audio_job).await;
     let prompt_id = app.text("run-prompt-id").await.expect("prompt id shown");
-    let studio = Studio::open(data.path().to_path_buf()).expect("open");
+    let studio = env.studio();
     let engine = animatrix_core::jobs::Engine::new(studio.clone()).expect("engine");
     let record = engine.job(&audio_job).expect("job stored");
     assert_eq!(
@@ -296,7 +225,7 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     ))
     .await
     .expect("ground truth kept across modes");
-    attach(&app, &script, "motion_video", "motion.mp4").await;
+    env.attach("motion_video", "motion.mp4").await;
     app.type_into("prompt", "The knight dances in the hall")
         .await
         .expect("prompt");
@@ -418,7 +347,7 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     std::fs::create_dir_all(window::test_output_dir()).expect("output dir");
     std::fs::write(window::test_output_dir().join("progress-latency.txt"), line)
         .expect("write latency");
-    app.close().await;
+    env.app.close().await;
 }
 
 /// A newcomer with no server: the sample demo pack is in the gallery on first run, marked Demo,
@@ -526,36 +455,12 @@ async fn mix_settings_operator_and_demo_export() {
     else {
         return;
     };
-    let fake = FakeComfy::builder()
-        .exec_ms(20)
-        .start()
-        .await
-        .expect("fake ComfyUI starts");
-    let data = tempfile::tempdir().expect("data dir");
-    seed_data_dir(data.path(), &fake);
-    let scratch = tempfile::tempdir().expect("scratch dir");
-    let script = scratch.path().join("dialogs.txt");
-    std::fs::write(&script, "").expect("dialog script");
-    let app = AppSession::launch(
-        &prereqs,
-        LaunchOptions {
-            data_dir: Some(data.path().to_path_buf()),
-            env: vec![(
-                "ANIMATRIX_DIALOG_SCRIPT".into(),
-                script.display().to_string(),
-            )],
-            ..LaunchOptions::default()
-        },
-    )
-    .await
-    .expect("launch the app");
-    app.find_css("main[data-ready=\"true\"]")
-        .await
-        .expect("servers loaded");
+    let env = StudioEnv::start(&prereqs, 20).await;
+    let (app, fake) = (&env.app, &env.fake);
 
     // --- Mix: the first frame of the motion video is shown; a tap marks the person.
-    attach(&app, &script, "ground_truth", "character.png").await;
-    attach(&app, &script, "motion_video", "motion.mp4").await;
+    env.attach("ground_truth", "character.png").await;
+    env.attach("motion_video", "motion.mp4").await;
     app.type_into("prompt", "Replace the dancer with the knight")
         .await
         .expect("prompt");
@@ -587,7 +492,7 @@ async fn mix_settings_operator_and_demo_export() {
     app.click("generate").await.expect("Generate Mix");
     let mix_job = new_card(&app, &before).await;
     wait_state(&app, &mix_job, "completed").await;
-    let studio = Studio::open(data.path().to_path_buf()).expect("open");
+    let studio = env.studio();
     let engine = animatrix_core::jobs::Engine::new(studio.clone()).expect("engine");
     let mix = engine.job(&mix_job).expect("job");
     assert_eq!(mix.template_name, "animate_mix");
@@ -661,8 +566,8 @@ async fn mix_settings_operator_and_demo_export() {
     .await
     .expect("select the run");
     app.click("runs-export").await.expect("Export demo pack");
-    let pack = scratch.path().join("showroom.animatrix-demo");
-    answer_next_dialog(&script, &[pack.display().to_string()]);
+    let pack = env.scratch.path().join("showroom.animatrix-demo");
+    env.answer_next_dialog(&[pack.display().to_string()]);
     app.click("demo-export-confirm").await.expect("export");
     app.find("demo-summary").await.expect("export summary");
     let manifest = animatrix_core::demo::inspect(&pack).expect("a valid pack was written");
@@ -674,7 +579,7 @@ async fn mix_settings_operator_and_demo_export() {
             .any(|w| w == fake.base_url().as_bytes()),
         "no server address unless the user opts in"
     );
-    answer_next_dialog(&script, &[pack.display().to_string()]);
+    env.answer_next_dialog(&[pack.display().to_string()]);
     app.click("runs-import").await.expect("Import demo pack");
     let summary = app
         .find("demo-summary")
@@ -684,7 +589,7 @@ async fn mix_settings_operator_and_demo_export() {
         .await
         .expect("summary text");
     assert!(!summary.is_empty());
-    app.close().await;
+    env.app.close().await;
 }
 
 async fn press_escape(app: &AppSession) {

@@ -3,25 +3,33 @@ import {
   MODES,
   assignDrops,
   attach,
+  FRAMINGS,
   buildRequest,
   chipFromAsset,
+  chipMeta,
   chunksFor,
   composerIssues,
   defaultSettings,
   detach,
   emptyAttachments,
+  framingsFor,
   generateBlocker,
+  lastSeed,
+  nudgedPoint,
   planSegments,
+  pointFromClick,
   reconcileParams,
+  seedHelp,
   segmentsNote,
   settingsFromRequest,
   slotsForMode,
   templateFor,
+  waveformPath,
   type Attachments,
   type CheckContext,
   type ComposerSettings,
 } from './composer';
-import { MIX, MOVE, S2V, TEMPLATES, asset } from './fixtures.test-util';
+import { MIX, MOVE, S2V, TEMPLATES, asset, card } from './fixtures.test-util';
 import type { PreflightResult } from './types';
 
 const ids = (mode: 'animate' | 'audio') => slotsForMode(mode).map((s) => s.id);
@@ -340,5 +348,43 @@ describe('drop assignment', () => {
     expect(out[0]).toEqual({ kind: 'demo_pack', path: '/x.animatrix-demo' });
     expect(out[1]).toMatchObject({ kind: 'refused', message: expect.stringMatching(/notes\.txt/) });
     expect(out[2]).toMatchObject({ kind: 'refused', message: 'big.mov is too large.' });
+  });
+});
+
+describe('chips and the advanced drawer', () => {
+  it('a chip shows its length; the waveform draws one bar per peak', () => {
+    expect(chipMeta(chipFromAsset(asset({ id: 'a', kind: 'audio', role: 'audio', duration_seconds: 2.54 })))).toBe('2.5 s');
+    expect(chipMeta(img)).toBe('');
+    expect(waveformPath([])).toBe('');
+    // Peaks are clamped to 0.06..1 of the 22-unit height, centred on y = 12.
+    expect(waveformPath([1, 0])).toBe('M50.0 1.0v22.0M150.0 11.3v1.3');
+  });
+
+  it('offers the framings of the template, or the built-in ones', () => {
+    expect(framingsFor(S2V).map((f) => f.value)).toEqual(['portrait', 'half_body', 'full_body']);
+    expect(framingsFor(MOVE)).toBe(FRAMINGS);
+    expect(framingsFor(null)).toBe(FRAMINGS);
+  });
+
+  it('a click on the Mix frame places the point; the keyboard starts at the centre and nudges it', () => {
+    const rect = { left: 10, top: 20, width: 200, height: 100 };
+    expect(pointFromClick(rect, { clientX: 60, clientY: 95, detail: 1 }, null)).toEqual({ x: 0.25, y: 0.75 });
+    expect(pointFromClick(rect, { clientX: 500, clientY: 0, detail: 1 }, null)).toEqual({ x: 1, y: 0 });
+    expect(pointFromClick(rect, { clientX: 0, clientY: 0, detail: 0 }, null)).toEqual({ x: 0.5, y: 0.5 });
+    expect(pointFromClick(rect, { clientX: 0, clientY: 0, detail: 0 }, { x: 0.1, y: 0.2 })).toEqual({ x: 0.1, y: 0.2 });
+    expect(pointFromClick({ ...rect, width: 0 }, { clientX: 60, clientY: 95, detail: 1 }, null)).toEqual({ x: 0.5, y: 0.5 });
+    expect(nudgedPoint('ArrowLeft', null)).toEqual({ x: 0.48, y: 0.5 });
+    expect(nudgedPoint('ArrowDown', { x: 0.2, y: 0.99 })).toEqual({ x: 0.2, y: 1 });
+    expect(nudgedPoint('Enter', { x: 0.2, y: 0.2 })).toBeNull();
+  });
+
+  it('"Reuse last" takes the newest run with a seed', () => {
+    const cards = [card({ id: 'a', resolved_seed: null }), card({ id: 'b', resolved_seed: 7 }), card({ id: 'c', resolved_seed: 9 })];
+    expect(lastSeed(cards, 'audio')).toEqual({ seed: 7, note: 'Seed of your last Audio run.' });
+    expect(lastSeed(cards, 'animate').note).toBe('Seed of your last Animate run.');
+    expect(lastSeed([], 'animate')).toEqual({ seed: null, note: 'No earlier run in this mode has a seed yet.' });
+    expect(seedHelp('', -1)).toBe('-1 picks a new random seed each time.');
+    expect(seedHelp('', 42)).toBe('The same seed and settings give the same video.');
+    expect(seedHelp('Seed of your last Audio run.', 42)).toBe('Seed of your last Audio run.');
   });
 });

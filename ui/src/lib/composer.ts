@@ -7,6 +7,7 @@ import type {
   AssetRecord,
   DemoInput,
   Framing,
+  JobCard,
   JobDetail,
   JobRequest,
   Mode,
@@ -695,4 +696,72 @@ export function parseParamInput(p: TemplateParameter, raw: string): unknown {
 export function clampPoint(p: Point): Point {
   const c = (v: number) => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0.5);
   return { x: c(p.x), y: c(p.y) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the chips and the advanced drawer show
+
+/** The chip's length line ("24 s"), empty when the file has no duration. */
+export function chipMeta(c: Chip): string {
+  return c.duration_seconds != null ? formatSecs(c.duration_seconds) : '';
+}
+
+/** SVG path of an audio chip's waveform: one bar per peak, in a 200×24 view box. */
+export function waveformPath(peaks: number[]): string {
+  const n = peaks.length;
+  if (n === 0) return '';
+  let d = '';
+  for (let i = 0; i < n; i++) {
+    const h = Math.max(0.06, Math.min(1, peaks[i] ?? 0)) * 22;
+    const x = ((i + 0.5) * 200) / n;
+    d += `M${x.toFixed(1)} ${(12 - h / 2).toFixed(1)}v${h.toFixed(1)}`;
+  }
+  return d;
+}
+
+/** The framings to offer: the template's own, or the built-in ones when it names none. */
+export function framingsFor(template: TemplateInfo | null): { value: Framing; label: string }[] {
+  return template && Object.keys(template.framings).length > 0
+    ? Object.entries(template.framings).map(([value, f]) => ({ value: value as Framing, label: f.label }))
+    : FRAMINGS;
+}
+
+/** Where a click on the Mix frame puts the point. */
+export function pointFromClick(
+  rect: { left: number; top: number; width: number; height: number },
+  click: { clientX: number; clientY: number; detail: number },
+  current: Point | null,
+): Point {
+  // Keyboard activation (no pointer position): start at the centre, then arrows move it.
+  if (click.detail === 0 || rect.width === 0 || rect.height === 0) return current ?? { x: 0.5, y: 0.5 };
+  return clampPoint({ x: (click.clientX - rect.left) / rect.width, y: (click.clientY - rect.top) / rect.height });
+}
+
+const POINT_STEPS: Record<string, [number, number]> = {
+  ArrowLeft: [-0.02, 0],
+  ArrowRight: [0.02, 0],
+  ArrowUp: [0, -0.02],
+  ArrowDown: [0, 0.02],
+};
+
+/** The point moved by an arrow key; `null` when `key` is not an arrow key. */
+export function nudgedPoint(key: string, current: Point | null): Point | null {
+  const step = POINT_STEPS[key];
+  if (!step) return null;
+  const p = current ?? { x: 0.5, y: 0.5 };
+  return clampPoint({ x: p.x + step[0], y: p.y + step[1] });
+}
+
+/** "Reuse last": the seed of the newest run that has one (cards newest first), and what to say. */
+export function lastSeed(cards: readonly JobCard[], mode: Mode): { seed: number | null; note: string } {
+  const last = cards.find((c) => c.job.resolved_seed !== null);
+  if (last && last.job.resolved_seed !== null) {
+    return { seed: last.job.resolved_seed, note: `Seed of your last ${mode === 'audio' ? 'Audio' : 'Animate'} run.` };
+  }
+  return { seed: null, note: 'No earlier run in this mode has a seed yet.' };
+}
+
+/** The line under the seed field. */
+export function seedHelp(seedNote: string, seed: number | null): string {
+  return seedNote || (seed === -1 ? '-1 picks a new random seed each time.' : 'The same seed and settings give the same video.');
 }

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { card, request } from './fixtures.test-util';
 import { initLatency, recordLatency, LATENCY_CAP } from './latency';
-import { mergeCards, placeholderCard, queryFor, stageLabel, timings, withUpdate } from './runs';
+import {
+  cardView,
+  describeExport,
+  describeImport,
+  mergeCards,
+  placeholderCard,
+  queryFor,
+  runsCount,
+  stageLabel,
+  timings,
+  withUpdate,
+} from './runs';
 
 describe('runs rules', () => {
   it('builds the list query from the filters', () => {
@@ -50,5 +61,38 @@ describe('runs rules', () => {
     expect(log).toHaveLength(LATENCY_CAP);
     expect(log[log.length - 1]).toBe(LATENCY_CAP + 4);
     expect(window.__animatrixLatency).toBe(log);
+  });
+});
+
+describe('what the gallery says', () => {
+  it('a card with a live update runs and shows its preview; a finished one does not', () => {
+    const c = card({ id: 'a', state: 'queued', progress: 0 }, { preview_path: '/old.jpg' });
+    const v = cardView(c, { job_id: 'a', state: 'executing', progress: 0.5, stage: 'x', preview_path: '/new.jpg' });
+    expect(v).toMatchObject({ running: true, preview: '/new.jpg', job: { state: 'executing', progress: 0.5 } });
+    expect(cardView(c, undefined)).toMatchObject({ running: true, preview: '/old.jpg' });
+    expect(cardView(card({ id: 'b' }), undefined)).toMatchObject({ running: false, preview: null });
+  });
+
+  it('counts runs and summarises demo pack imports and exports', () => {
+    expect(runsCount(1)).toBe('1 run');
+    expect(runsCount(0)).toBe('0 runs');
+    const imported = { label: 'show', created_at: 1, runs: [], imported: 1, already_present: 0, bytes: 2_400_000 };
+    expect(describeImport(imported)).toBe('Imported 1 run from “show” (2.4 MB).');
+    expect(describeImport({ ...imported, imported: 3, already_present: 2 })).toBe(
+      'Imported 3 runs from “show” (2.4 MB); 2 already here.',
+    );
+    const exported = {
+      path: '/p/show.animatrix-demo',
+      label: 'show',
+      job_ids: ['a', 'b'],
+      members: 5,
+      bytes: 2_400_000,
+      uncompressed_bytes: 1,
+      includes_endpoint: false,
+    };
+    expect(describeExport(exported)).toBe('Exported 2 runs (2.4 MB) to /p/show.animatrix-demo.');
+    expect(describeExport({ ...exported, job_ids: ['a'], includes_endpoint: true })).toBe(
+      'Exported 1 run (2.4 MB) to /p/show.animatrix-demo, with the server name.',
+    );
   });
 });

@@ -1,5 +1,16 @@
 // Rules of the runs gallery: merging live updates into cards, what a card says.
-import type { JobCard, JobQuery, JobRecord, JobRequest, JobState, JobUpdate, Mode } from './types';
+import { humanBytes } from './format';
+import type {
+  DemoExportSummary,
+  DemoImportSummary,
+  JobCard,
+  JobQuery,
+  JobRecord,
+  JobRequest,
+  JobState,
+  JobUpdate,
+  Mode,
+} from './types';
 import { TERMINAL_STATES } from './types';
 
 export const PAGE_SIZE = 24;
@@ -114,6 +125,34 @@ export function stageLabel(job: JobRecord, u: JobUpdate | undefined): string {
   if (u && u.stage && !isTerminal(u.state)) return u.stage;
   if (!isTerminal(job.state) && u?.stage) return u.stage;
   return STATE_LABELS[job.state];
+}
+
+/** What a card shows: its record with the live update, whether it runs, its live preview. */
+export interface CardView {
+  job: JobRecord;
+  running: boolean;
+  preview: string | null;
+}
+
+export function cardView(card: JobCard, u: JobUpdate | undefined): CardView {
+  const job = withUpdate(card.job, u);
+  return { job, running: !isTerminal(job.state), preview: u?.preview_path ?? card.preview_path };
+}
+
+/** "1 run", "3 runs". */
+export function runsCount(n: number): string {
+  return n === 1 ? '1 run' : `${n} runs`;
+}
+
+/** The gallery's line after a demo pack was imported. */
+export function describeImport(s: DemoImportSummary): string {
+  const already = s.already_present > 0 ? `; ${s.already_present} already here` : '';
+  return `Imported ${runsCount(s.imported)} from “${s.label}” (${humanBytes(s.bytes)})${already}.`;
+}
+
+/** The gallery's line after a demo pack was exported. */
+export function describeExport(s: DemoExportSummary): string {
+  return `Exported ${runsCount(s.job_ids.length)} (${humanBytes(s.bytes)}) to ${s.path}${s.includes_endpoint ? ', with the server name' : ''}.`;
 }
 
 export interface Timings {

@@ -29,6 +29,9 @@ pub struct LaunchOptions {
     pub env: Vec<(String, String)>,
     /// Xvfb screen size; 1440x900 when `None` so the 1280x800 window fits.
     pub screen: Option<(u32, u32)>,
+    /// Another WebKitGTK program to launch instead of the app (the benchmark's reference:
+    /// WebKit's own MiniBrowser showing the same UI bundle).
+    pub app_bin: Option<PathBuf>,
 }
 
 /// Launch timings, in milliseconds from just before the WebDriver session request that starts
@@ -122,7 +125,14 @@ impl AppSession {
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "tauri:options".into(),
-            json!({ "application": prereqs.app_bin.display().to_string() }),
+            json!({
+                "application": options
+                    .app_bin
+                    .as_ref()
+                    .unwrap_or(&prereqs.app_bin)
+                    .display()
+                    .to_string()
+            }),
         );
         let launched_wall = SystemTime::now();
         let launched = Instant::now();

@@ -1,7 +1,9 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { chipFromAsset, defaultSettings, emptyAttachments, slotsForMode, type Issue } from '../composer';
 import { MIX, S2V, TEMPLATES, asset, card, record, request } from '../fixtures.test-util';
+import { reactive } from '../reactive.test-util.svelte';
 import type { AssetRecord, DoctorReport, JobPage, Role } from '../types';
 
 // Every command the components may call, as a mock; `assetUrl`/`videoUrl` need no Tauri.
@@ -49,6 +51,9 @@ const { default: EndpointForm } = await import('./EndpointForm.svelte');
 const { default: Runs } = await import('./Runs.svelte');
 const { default: Settings } = await import('./Settings.svelte');
 const { default: Operator } = await import('./Operator.svelte');
+const { default: RunCard } = await import('./RunCard.svelte');
+const { default: ChipRail } = await import('./ChipRail.svelte');
+const { default: AdvancedDrawer } = await import('./AdvancedDrawer.svelte');
 
 const emptyPage: JobPage = { cards: [], next: null };
 
@@ -415,6 +420,141 @@ describe('Runs', () => {
     await fireEvent.click(screen.getByTestId('demo-export-confirm'));
     expect(api.demoExport).toHaveBeenCalledWith(['j2'], null, false);
     expect((await screen.findByTestId('demo-summary')).textContent).toMatch(/Exported 1 run \(2\.4 MB\)/);
+  });
+});
+
+describe('RunCard', () => {
+  const handlers = () => ({ onOpen: vi.fn(), onCancel: vi.fn(), onSelect: vi.fn() });
+
+  it('shows the live stage, progress and preview of a running run; Cancel calls its callback', async () => {
+    const h = handlers();
+    const c = card({ id: 'j1', state: 'queued', progress: 0 });
+    render(RunCard, {
+      card: c,
+      update: { job_id: 'j1', state: 'executing', progress: 0.4, stage: 'Generating 40%', preview_path: '/p/j1.jpg' },
+      ...h,
+    });
+    const el = screen.getByTestId('run-card');
+    expect(el.getAttribute('data-job-id')).toBe('j1');
+    expect(el.getAttribute('data-state')).toBe('executing');
+    expect(el.getAttribute('data-demo')).toBe('false');
+    expect(el.classList.contains('running')).toBe(true);
+    expect(screen.getByTestId('run-stage').textContent?.trim()).toBe('Generating 40%');
+    expect(screen.getByTestId('run-stage').getAttribute('aria-live')).toBe('polite');
+    const progress = screen.getByTestId('run-progress') as HTMLProgressElement;
+    expect(progress.value).toBeCloseTo(0.4);
+    expect(progress.getAttribute('aria-label')).toBe('Progress 40%');
+    expect(screen.getByTestId('run-preview').getAttribute('src')).toBe('asset:///p/j1.jpg');
+    expect(screen.queryByTestId('run-poster')).toBeNull();
+    expect((screen.getByTestId('run-select') as HTMLInputElement).disabled).toBe(true);
+
+    await fireEvent.click(screen.getByTestId('run-cancel'));
+    expect(h.onCancel).toHaveBeenCalledWith(c);
+    // A button inside the card does not also open it.
+    expect(h.onOpen).not.toHaveBeenCalled();
+  });
+
+  it('a finished demo run: poster, badge, no Cancel; selecting and opening call back', async () => {
+    const h = handlers();
+    render(RunCard, { card: card({ id: 'd1', is_demo: true }), selected: true, ...h });
+    expect(screen.getByTestId('run-card').getAttribute('data-demo')).toBe('true');
+    expect(screen.getByTestId('run-demo-badge')).toBeTruthy();
+    expect(screen.getByTestId('run-poster')).toBeTruthy();
+    expect(screen.queryByTestId('run-progress')).toBeNull();
+    expect(screen.queryByTestId('run-cancel')).toBeNull();
+    expect(screen.getByTestId('run-stage').textContent?.trim()).toBe('Done');
+
+    const select = screen.getByTestId('run-select') as HTMLInputElement;
+    expect(select.checked).toBe(true);
+    await fireEvent.click(select);
+    expect(h.onSelect).toHaveBeenCalledWith('d1', false);
+    expect(h.onOpen).not.toHaveBeenCalled();
+
+    await fireEvent.click(screen.getByTestId('run-open'));
+    expect(h.onOpen).toHaveBeenCalledWith('d1');
+    await fireEvent.click(screen.getByTestId('run-card').querySelector('.excerpt')!);
+    expect(h.onOpen).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('ChipRail', () => {
+  it('shows the slots of the mode, their thumbnails and warnings; + and × call back', async () => {
+    const onPick = vi.fn();
+    const onRemove = vi.fn();
+    const issues: Issue[] = [{ topic: 'ground_truth', message: 'Add your character.', blocking: true }];
+    render(ChipRail, {
+      slots: slotsForMode('audio'),
+      attachments: { ...emptyAttachments(), audio: chipFromAsset(audio24) },
+      busyRoles: ['reference'],
+      issues,
+      onPick,
+      onRemove,
+    });
+    expect(screen.getByTestId('slot-ground_truth').getAttribute('data-filled')).toBe('false');
+    expect(screen.getByTestId('warning-ground_truth').textContent).toBe('Add your character.');
+    expect(screen.getByTestId('slot-audio').getAttribute('data-filled')).toBe('true');
+    expect(screen.getByTestId('slot-audio').querySelector('svg.wave path')?.getAttribute('d')).toMatch(/^M0\.5 /);
+    expect(screen.getByTestId('chip-audio-duration').textContent).toBe('24 s');
+    expect(screen.getByTestId('slot-reference').getAttribute('aria-busy')).toBe('true');
+    expect((screen.getByTestId('attach-reference') as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.queryByTestId('attach-audio')).toBeNull();
+
+    await fireEvent.click(screen.getByTestId('attach-ground_truth'));
+    expect(onPick).toHaveBeenCalledWith('ground_truth');
+    await fireEvent.click(screen.getByTestId('chip-remove-audio'));
+    expect(onRemove).toHaveBeenCalledWith('audio');
+  });
+});
+
+describe('AdvancedDrawer', () => {
+  const drawerProps = (over: Record<string, unknown> = {}) => ({
+    settings: reactive({ ...defaultSettings(), subMode: 'mix' as const }),
+    template: MIX,
+    attachments: emptyAttachments(),
+    issues: [] as Issue[],
+    onOpenSettings: () => {},
+    onClose: vi.fn(),
+    ...over,
+  });
+
+  it('renders the parameters of the template with their values and help', () => {
+    render(AdvancedDrawer, drawerProps());
+    const choice = screen.getByTestId('param-background_preservation') as HTMLSelectElement;
+    expect(choice.tagName).toBe('SELECT');
+    expect(Array.from(choice.options).map((o) => o.value)).toEqual(['high', 'balanced', 'low']);
+    expect(choice.getAttribute('aria-describedby')).toBe('param-background_preservation-help');
+    expect(document.getElementById('param-background_preservation-help')?.textContent).toBe(
+      'How tightly the person is cut out.',
+    );
+    expect((screen.getByTestId('param-relight') as HTMLInputElement).type).toBe('checkbox');
+    // Mix without the motion video: no frame to tap yet.
+    expect(screen.queryByTestId('mix-frame')).toBeNull();
+    expect(screen.getByTestId('submode-mix')).toBeTruthy();
+    expect(screen.queryByTestId('framing')).toBeNull();
+  });
+
+  it('edits the settings it is given; Esc anywhere in the drawer calls onClose, other keys do not', async () => {
+    const onClose = vi.fn();
+    const props = drawerProps({ onClose });
+    render(AdvancedDrawer, props);
+    await fireEvent.input(screen.getByTestId('seed'), { target: { value: '123' } });
+    expect(props.settings.seed).toBe(123);
+    await fireEvent.change(screen.getByTestId('param-relight'), { target: { checked: false } });
+    expect(props.settings.params).toMatchObject({ relight: false });
+    await fireEvent.click(screen.getByTestId('seed-random'));
+    expect(props.settings.seed).toBe(-1);
+    expect(document.getElementById('seed-help')?.textContent?.trim()).toBe('-1 picks a new random seed each time.');
+    await fireEvent.keyDown(screen.getByTestId('seed'), { key: 'a' });
+    expect(onClose).not.toHaveBeenCalled();
+    await fireEvent.keyDown(screen.getByTestId('negative-prompt'), { key: 'Escape' });
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
+
+  it('Audio mode offers the framings of the template', () => {
+    render(AdvancedDrawer, drawerProps({ settings: reactive({ ...defaultSettings(), mode: 'audio', framing: 'half_body' }), template: S2V }));
+    const framing = screen.getByTestId('framing') as HTMLSelectElement;
+    expect(Array.from(framing.options).map((o) => o.value)).toEqual(['portrait', 'half_body', 'full_body']);
+    expect(screen.queryByTestId('submode-move')).toBeNull();
   });
 });
 

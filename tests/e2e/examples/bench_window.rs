@@ -1,0 +1,154 @@
+//! Window benchmark: first paint of the app, with WebKit's own MiniBrowser showing the same UI
+//! bundle (served by `python3 -m http.server`) as the reference, launched through the same
+//! tauri-driver + WebKitWebDriver pipeline on the same Xvfb; and how long progress updates take
+//! from the core to the screen during a real run against the fake ComfyUI.
+//!
+//! Run: `scripts/bench-window.sh` (builds the UI and the app first). Prints one table.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use animatrix_e2e::studio_env::StudioEnv;
+use animatrix_e2e::window::{self, AppSession, LaunchOptions};
+use serde_json::Value;
+
+const ROUNDS: usize = 5;
+const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve_dist(dist: &Path, port: u16) -> Server {
+    let child = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .current_dir(dist)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 -m http.server");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "http.server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Server(child)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let prereqs = window::check_prerequisites().unwrap_or_else(|p| panic!("{}", p.join("\n")));
+    let dist = window::workspace_root().join("ui/dist");
+    let port = free_port();
+    let _server = serve_dist(&dist, port);
+
+    let mut app_ms = Vec::new();
+    let mut ref_ms = Vec::new();
+    for round in 0..ROUNDS {
+        // Alternate who goes first so neither always meets a warm page cache.
+        for who in if round % 2 == 0 { [0, 1] } else { [1, 0] } {
+            let started = Instant::now();
+            if who == 0 {
+                let app = AppSession::launch(&prereqs, LaunchOptions::default())
+                    .await
+                    .expect("launch the app");
+                app.find("composer").await.expect("composer");
+                app_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+                app.close().await;
+            } else {
+                let options = LaunchOptions {
+                    app_bin: Some(PathBuf::from(MINIBROWSER)),
+                    ..LaunchOptions::default()
+                };
+                let browser = AppSession::launch(&prereqs, options)
+                    .await
+                    .expect("launch MiniBrowser");
+                browser
+                    .client
+                    .goto(&format!("http://127.0.0.1:{port}/index.html"))
+                    .await
+                    .expect("open the bundle");
+                browser.find("composer").await.expect("composer");
+                ref_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+                browser.close().await;
+            }
+        }
+    }
+    let (app, reference) = (median(app_ms), median(ref_ms));
+
+    let latency = progress_latency(&prereqs).await;
+    println!("| measure | Animatrix Studio | reference | ratio | goal |");
+    println!("|---|---|---|---|---|");
+    println!(
+        "| launch to composer on screen (median of {ROUNDS}) | {app:.0} ms | {reference:.0} ms (MiniBrowser, same bundle over http) | {:.2}x | < 1000 ms |",
+        app / reference
+    );
+    println!(
+        "| progress update core -> screen (n={}) | p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms | - | - | < 50 ms |",
+        latency.len(),
+        pct(&latency, 0.5),
+        pct(&latency, 0.95),
+        pct(&latency, 1.0)
+    );
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// One draft Audio run against the fake (files through the dialog script), then the UI's own
+/// record of `Date.now() - emitted_at_ms` for every update it rendered.
+async fn progress_latency(prereqs: &window::Prereqs) -> Vec<f64> {
+    let env = StudioEnv::start(prereqs, 40).await;
+    let app = &env.app;
+    app.click("mode-audio").await.expect("audio");
+    env.attach("ground_truth", "character.png").await;
+    env.attach("audio", "speech.wav").await;
+    app.type_into("prompt", "benchmark run")
+        .await
+        .expect("prompt");
+    app.select("quality", "draft").await.expect("draft");
+    app.click("generate").await.expect("generate");
+    app.find_css_within(
+        "[data-testid=\"run-card\"][data-state=\"completed\"]:not([data-demo=\"true\"])",
+        Duration::from_secs(120),
+    )
+    .await
+    .expect("the run completes");
+    let v = app
+        .eval("return window.__animatrixLatency || [];")
+        .await
+        .expect("latencies");
+    env.app.close().await;
+    let mut ms: Vec<f64> = v
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    assert!(!ms.is_empty(), "no progress update recorded");
+    ms.sort_by(f64::total_cmp);
+    ms
+}

@@ -1,0 +1,121 @@
+//! The studio tests' environment: the fake ComfyUI in this process, a data dir whose only
+//! server is that fake (nothing may look up the real production host), and the app launched
+//! with a dialog script, since WebDriver cannot operate native file dialogs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use animatrix_core::{AuthKind, NewEndpoint, Studio};
+use fake_comfy::{FakeComfy, FakeComfyHandle};
+use tempfile::TempDir;
+
+use crate::window::{AppSession, LaunchOptions, Prereqs, testid_css};
+
+/// The app's dialogs answer from this file (see `src-tauri/src/dialogs.rs`).
+pub const DIALOG_SCRIPT_ENV: &str = "ANIMATRIX_DIALOG_SCRIPT";
+
+pub struct StudioEnv {
+    pub app: AppSession,
+    pub fake: FakeComfyHandle,
+    pub data: TempDir,
+    /// Scratch space for the test's own files (dialog script, exported packs).
+    pub scratch: TempDir,
+    pub script: PathBuf,
+}
+
+/// A file of `../shared/fixtures`, as an absolute path.
+pub fn fixture(name: &str) -> String {
+    let path = crate::window::workspace_root()
+        .join("../shared/fixtures")
+        .join(name);
+    path.canonicalize()
+        .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+        .display()
+        .to_string()
+}
+
+/// Adds the fake as the default server and removes the seeded production one.
+pub fn seed_fake_endpoint(data_dir: &Path, base_url: &str) {
+    let studio = Studio::open(data_dir.to_path_buf()).expect("open data dir");
+    studio
+        .add_endpoint(
+            NewEndpoint {
+                name: "fake".into(),
+                base_url: base_url.into(),
+                auth: AuthKind::None,
+                make_default: true,
+            },
+            None,
+        )
+        .expect("fake endpoint");
+    studio
+        .remove_endpoint("production")
+        .expect("remove production");
+}
+
+impl StudioEnv {
+    /// The fake (pacing `exec_ms` per node), the seeded data dir, and the app with its servers
+    /// loaded.
+    pub async fn start(prereqs: &Prereqs, exec_ms: u64) -> StudioEnv {
+        let fake = FakeComfy::builder()
+            .exec_ms(exec_ms)
+            .start()
+            .await
+            .expect("fake ComfyUI starts");
+        let data = tempfile::tempdir().expect("data dir");
+        seed_fake_endpoint(data.path(), &fake.base_url());
+        let scratch = tempfile::tempdir().expect("scratch dir");
+        let script = scratch.path().join("dialogs.txt");
+        std::fs::write(&script, "").expect("dialog script");
+        let app = AppSession::launch(
+            prereqs,
+            LaunchOptions {
+                data_dir: Some(data.path().to_path_buf()),
+                env: vec![(DIALOG_SCRIPT_ENV.into(), script.display().to_string())],
+                ..LaunchOptions::default()
+            },
+        )
+        .await
+        .expect("launch the app");
+        app.find_css("main[data-ready=\"true\"]")
+            .await
+            .expect("servers loaded");
+        StudioEnv {
+            app,
+            fake,
+            data,
+            scratch,
+            script,
+        }
+    }
+
+    /// Queues the answer of the next native dialog the app shows.
+    pub fn answer_next_dialog(&self, paths: &[String]) {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&self.script)
+            .expect("dialog script");
+        writeln!(f, "{}", paths.join("\t")).expect("write dialog answer");
+    }
+
+    /// Attaches a fixture through the slot's + button and waits for its chip.
+    pub async fn attach(&self, role: &str, fixture_name: &str) {
+        self.answer_next_dialog(&[fixture(fixture_name)]);
+        self.app
+            .click(&format!("attach-{role}"))
+            .await
+            .unwrap_or_else(|e| panic!("attach {role}: {e}"));
+        self.app
+            .find_css(&format!(
+                "{}[data-filled=\"true\"]",
+                testid_css(&format!("slot-{role}"))
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{role} chip filled with {fixture_name}: {e}"));
+    }
+
+    /// A Studio over the app's data dir, to check what the core stored.
+    pub fn studio(&self) -> Studio {
+        Studio::open(self.data.path().to_path_buf()).expect("open the app's data dir")
+    }
+}
