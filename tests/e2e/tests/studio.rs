@@ -155,10 +155,10 @@ async fn studio_generate_watch_play_cancel_search_replay() {
         generate.is_enabled().await.expect("enabled"),
         "Generate is enabled once the inputs and prompt are there"
     );
-    shot(&app, "composer").await;
-    let before = card_ids(&app).await;
+    shot(app, "composer").await;
+    let before = card_ids(app).await;
     generate.click().await.expect("Generate");
-    let audio_job = new_card(&app, &before).await;
+    let audio_job = new_card(app, &before).await;
 
     // --- A running card shows a stage in user language, then the finished card.
     let card = card_css(&format!("[data-job-id=\"{audio_job}\"]"));
@@ -195,14 +195,16 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     ))
     .await
     .expect("scroll to the running card");
-    shot(&app, "running-card").await;
+    shot(app, "running-card").await;
     // WebDriver scrolls a target to the viewport's top edge, under the sticky top bar.
-    app.eval("window.scrollTo(0, 0);").await.expect("scroll back up");
-    wait_state(&app, &audio_job, "completed").await;
+    app.eval("window.scrollTo(0, 0);")
+        .await
+        .expect("scroll back up");
+    wait_state(app, &audio_job, "completed").await;
     app.find_css(&format!("{card} {}", testid_css("run-poster")))
         .await
         .expect("finished card has a poster");
-    open_and_play(&app, &audio_job).await;
+    open_and_play(app, &audio_job).await;
     let prompt_id = app.text("run-prompt-id").await.expect("prompt id shown");
     let studio = env.studio();
     let engine = animatrix_core::jobs::Engine::new(studio.clone()).expect("engine");
@@ -214,8 +216,8 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     );
     assert_eq!(record.template_name, "s2v");
     assert_eq!(record.profile, "draft");
-    shot(&app, "finished-run").await;
-    close_run(&app).await;
+    shot(app, "finished-run").await;
+    close_run(app).await;
 
     // --- Animate Move: the ground truth stays; add the motion video.
     app.click("mode-animate").await.expect("Animate mode");
@@ -229,24 +231,24 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     app.type_into("prompt", "The knight dances in the hall")
         .await
         .expect("prompt");
-    let before = card_ids(&app).await;
+    let before = card_ids(app).await;
     app.click("generate").await.expect("Generate");
-    let move_job = new_card(&app, &before).await;
-    wait_state(&app, &move_job, "completed").await;
+    let move_job = new_card(app, &before).await;
+    wait_state(app, &move_job, "completed").await;
     let record = engine.job(&move_job).expect("job stored");
     assert_eq!(record.template_name, "animate_move");
-    open_and_play(&app, &move_job).await;
-    close_run(&app).await;
+    open_and_play(app, &move_job).await;
+    close_run(app).await;
 
     // --- Cancel a running run: only our prompt is interrupted.
     fake.set_exec_ms(3_000);
     app.type_into("prompt", "A long take to cancel")
         .await
         .expect("prompt");
-    let before = card_ids(&app).await;
+    let before = card_ids(app).await;
     app.click("generate").await.expect("Generate");
-    let cancel_job = new_card(&app, &before).await;
-    wait_state(&app, &cancel_job, "executing").await;
+    let cancel_job = new_card(app, &before).await;
+    wait_state(app, &cancel_job, "executing").await;
     app.find_css(&format!(
         "{} {}",
         card_css(&format!("[data-job-id=\"{cancel_job}\"]")),
@@ -257,7 +259,7 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     .click()
     .await
     .expect("cancel");
-    wait_state(&app, &cancel_job, "cancelled").await;
+    wait_state(app, &cancel_job, "cancelled").await;
     let cancelled = engine.job(&cancel_job).expect("job");
     assert!(
         fake.interrupts()
@@ -274,7 +276,7 @@ async fn studio_generate_watch_play_cancel_search_replay() {
         .expect("search");
     let deadline = std::time::Instant::now() + window::WAIT;
     loop {
-        let ids = card_ids(&app).await;
+        let ids = card_ids(app).await;
         if ids == [audio_job.clone()] {
             break;
         }
@@ -320,9 +322,9 @@ async fn studio_generate_watch_play_cancel_search_replay() {
         "same seed"
     );
     if app.exists("run-view").await.expect("query") {
-        close_run(&app).await;
+        close_run(app).await;
     }
-    wait_state(&app, &replay.id, "completed").await;
+    wait_state(app, &replay.id, "completed").await;
 
     // --- How fast progress reached the screen (recorded, not asserted: a benchmark's job).
     let latencies = app
@@ -478,8 +480,8 @@ async fn mix_settings_operator_and_demo_export() {
     );
     app.click("mix-frame").await.expect("tap the first frame");
     app.find("mix-point").await.expect("the tap is marked");
-    shot(&app, "advanced-mix").await;
-    press_escape(&app).await;
+    shot(app, "advanced-mix").await;
+    press_escape(app).await;
     app.wait_gone_css(&testid_css("advanced-drawer"))
         .await
         .expect("Esc closes the drawer");
@@ -488,10 +490,10 @@ async fn mix_settings_operator_and_demo_export() {
         .await
         .expect("focus");
     assert_eq!(focused, "advanced-toggle", "focus returns to the toggle");
-    let before = card_ids(&app).await;
+    let before = card_ids(app).await;
     app.click("generate").await.expect("Generate Mix");
-    let mix_job = new_card(&app, &before).await;
-    wait_state(&app, &mix_job, "completed").await;
+    let mix_job = new_card(app, &before).await;
+    wait_state(app, &mix_job, "completed").await;
     let studio = env.studio();
     let engine = animatrix_core::jobs::Engine::new(studio.clone()).expect("engine");
     let mix = engine.job(&mix_job).expect("job");
@@ -524,7 +526,7 @@ async fn mix_settings_operator_and_demo_export() {
     assert!(result.contains("0.3.64"), "ComfyUI version shown: {result}");
     let storage = app.text("storage-used").await.expect("storage");
     assert!(!storage.trim().is_empty(), "storage used shown");
-    shot(&app, "settings-tested").await;
+    shot(app, "settings-tested").await;
 
     // --- Operator view: health, templates ready on the fake, our job <-> prompt id, events.
     // Settings' sections finish loading at their own pace and can move the toggle under the
@@ -551,7 +553,7 @@ async fn mix_settings_operator_and_demo_export() {
         "the job <-> prompt id table lists our prompt: {jobs}"
     );
     app.find("operator-metrics").await.expect("metrics");
-    shot(&app, "operator").await;
+    shot(app, "operator").await;
 
     // --- Export the finished Mix run as a demo pack from the gallery, then import it back.
     app.click("nav-studio").await.expect("Studio");
