@@ -125,3 +125,13 @@ fn webm_parser_loop_is_bounded() {
         start.elapsed()
     );
 }
+
+/// Regression (found by cargo-fuzz video_probe in CI): a WebM header on which matroska-demuxer
+/// 0.8 overflows an addition and panics. The probe must answer with a typed error instead.
+#[test]
+fn webm_demuxer_panic_is_a_corrupt_file_error() {
+    let bytes = include_bytes!("data/webm_demuxer_overflow.webm");
+    let err = probe_bytes(bytes, Some("webm"), &Limits::default()).expect_err("malformed");
+    assert_eq!(err.code(), "file_corrupt", "{err}");
+    assert!(err.to_string().contains("demuxer"), "{err}");
+}
