@@ -148,6 +148,15 @@ pub(crate) fn probe_audio(
     edit: Option<AudioEdit>,
     limits: &Limits,
 ) -> Result<MediaFacts, MediaError> {
+    crate::guard::contain_panics("audio", || probe_audio_inner(source, sniffed, edit, limits))
+}
+
+fn probe_audio_inner(
+    source: Box<dyn MediaSource>,
+    sniffed: &Sniffed,
+    edit: Option<AudioEdit>,
+    limits: &Limits,
+) -> Result<MediaFacts, MediaError> {
     let mut opened = open(source, sniffed)?;
     let sample_rate = opened
         .params
@@ -218,6 +227,18 @@ fn resample_error(e: impl std::fmt::Display) -> MediaError {
 /// Decodes, downmixes to mono, resamples to 16 kHz and writes a 16-bit PCM WAV to `out_wav`.
 /// Refuses empty, silent and over-long audio.
 pub(crate) fn normalize_audio(
+    open_source: OpenSource<'_>,
+    sniffed: &Sniffed,
+    edit: Option<AudioEdit>,
+    max_seconds: f64,
+    out_wav: &Path,
+) -> Result<NormalizedAudio, MediaError> {
+    crate::guard::contain_panics("audio", || {
+        normalize_audio_inner(open_source, sniffed, edit, max_seconds, out_wav)
+    })
+}
+
+fn normalize_audio_inner(
     open_source: OpenSource<'_>,
     sniffed: &Sniffed,
     edit: Option<AudioEdit>,

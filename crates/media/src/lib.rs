@@ -8,6 +8,7 @@
 mod audio;
 mod error;
 mod facts;
+mod guard;
 mod image_ops;
 mod limits;
 mod probe;

@@ -133,5 +133,23 @@ fn webm_demuxer_panic_is_a_corrupt_file_error() {
     let bytes = include_bytes!("data/webm_demuxer_overflow.webm");
     let err = probe_bytes(bytes, Some("webm"), &Limits::default()).expect_err("malformed");
     assert_eq!(err.code(), "file_corrupt", "{err}");
-    assert!(err.to_string().contains("demuxer"), "{err}");
+    assert!(err.to_string().contains("failed on this file"), "{err}");
+}
+
+/// Regression (found by cargo-fuzz audio_probe): a WAV header with a sample rate of 0 makes
+/// symphonia-core panic in `TimeBase::new`. Probing and importing must refuse it with a typed
+/// error, not panic.
+#[test]
+fn wav_with_zero_sample_rate_is_refused_without_a_panic() {
+    let bytes = include_bytes!("data/wav_zero_sample_rate.wav");
+    let err = probe_bytes(bytes, Some("wav"), &Limits::default()).expect_err("malformed");
+    assert_eq!(err.code(), "file_corrupt", "{err}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("zero_rate.wav");
+    std::fs::write(&input, bytes).expect("write");
+    let store = AssetStore::new(dir.path().join("store")).expect("store");
+    let err = store
+        .import(&input, Role::Audio, &ImportOptions::default())
+        .expect_err("refused");
+    assert_eq!(err.code(), "file_corrupt", "{err}");
 }

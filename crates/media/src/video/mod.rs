@@ -48,20 +48,7 @@ pub(crate) fn probe_video<R: Read + Seek>(
         Container::IsoBmff => isobmff::probe(reader, file_len, sniffed)?,
         Container::WebM => {
             let mut guarded = BudgetReader::new(reader, file_len);
-            // Fuzzing found integer overflows inside matroska-demuxer 0.8 that panic on hostile
-            // headers (lib.rs:1577, "attempt to add with overflow"). The parser owns no state of
-            // ours, so a panic in it only means "this file is malformed".
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                webm::probe(&mut guarded, sniffed)
-            }))
-            .map_err(|panic| {
-                let why = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                MediaError::corrupt(format!("webm: the demuxer failed on this file ({why})"))
-            })??
+            crate::guard::contain_panics("webm", || webm::probe(&mut guarded, sniffed))?
         }
         Container::Avi => return Err(avi::refuse(reader)),
         other => {
