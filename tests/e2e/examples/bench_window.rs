@@ -78,10 +78,11 @@ async fn main() {
                     .expect("launch the app");
                 app.find("composer").await.expect("composer");
                 app_ms.push(started.elapsed().as_secs_f64() * 1000.0);
-                app.close().await;
+                // Dropping stops tauri-driver (and with it the app) and the X server.
+                drop(app);
             } else {
                 let options = LaunchOptions {
-                    app_bin: Some(PathBuf::from(MINIBROWSER)),
+                    reference_browser: Some(PathBuf::from(MINIBROWSER)),
                     ..LaunchOptions::default()
                 };
                 let browser = AppSession::launch(&prereqs, options)
@@ -94,7 +95,7 @@ async fn main() {
                     .expect("open the bundle");
                 browser.find("composer").await.expect("composer");
                 ref_ms.push(started.elapsed().as_secs_f64() * 1000.0);
-                browser.close().await;
+                drop(browser);
             }
         }
     }

@@ -29,9 +29,9 @@ pub struct LaunchOptions {
     pub env: Vec<(String, String)>,
     /// Xvfb screen size; 1440x900 when `None` so the 1280x800 window fits.
     pub screen: Option<(u32, u32)>,
-    /// Another WebKitGTK program to launch instead of the app (the benchmark's reference:
-    /// WebKit's own MiniBrowser showing the same UI bundle).
-    pub app_bin: Option<PathBuf>,
+    /// A WebKitGTK browser to launch instead of the app (the benchmark's reference: WebKit's
+    /// own MiniBrowser showing the same UI bundle), driven by WebKitWebDriver directly.
+    pub reference_browser: Option<PathBuf>,
 }
 
 /// Launch timings, in milliseconds from just before the WebDriver session request that starts
@@ -96,14 +96,26 @@ impl AppSession {
 
         let port = free_port()?;
         let native_port = free_port()?;
-        let mut command = Command::new(&prereqs.tauri_driver);
+        // The reference browser talks to WebKitWebDriver directly: tauri-driver only knows how
+        // to launch Tauri apps.
+        let (mut command, what) = match &options.reference_browser {
+            None => {
+                let mut c = Command::new(&prereqs.tauri_driver);
+                c.arg("--port")
+                    .arg(port.to_string())
+                    .arg("--native-port")
+                    .arg(native_port.to_string())
+                    .arg("--native-driver")
+                    .arg(&prereqs.native_driver);
+                (c, "tauri-driver")
+            }
+            Some(_) => {
+                let mut c = Command::new(&prereqs.native_driver);
+                c.arg(format!("--port={port}"));
+                (c, "WebKitWebDriver")
+            }
+        };
         command
-            .arg("--port")
-            .arg(port.to_string())
-            .arg("--native-port")
-            .arg(native_port.to_string())
-            .arg("--native-driver")
-            .arg(&prereqs.native_driver)
             // The app inherits this environment through WebKitWebDriver.
             .env("DISPLAY", &display)
             .env("GDK_BACKEND", "x11")
@@ -114,26 +126,28 @@ impl AppSession {
         for (key, value) in &options.env {
             command.env(key, value);
         }
-        let child = command.spawn().map_err(|source| HarnessError::Spawn {
-            what: "tauri-driver",
-            source,
-        })?;
-        let mut driver = Guarded::new("tauri-driver", child);
+        let child = command
+            .spawn()
+            .map_err(|source| HarnessError::Spawn { what, source })?;
+        let mut driver = Guarded::new(what, child);
         wait_for_port(&mut driver, port).await?;
-        wait_for_port(&mut driver, native_port).await?;
 
         let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "tauri:options".into(),
-            json!({
-                "application": options
-                    .app_bin
-                    .as_ref()
-                    .unwrap_or(&prereqs.app_bin)
-                    .display()
-                    .to_string()
-            }),
-        );
+        match &options.reference_browser {
+            None => {
+                wait_for_port(&mut driver, native_port).await?;
+                capabilities.insert(
+                    "tauri:options".into(),
+                    json!({ "application": prereqs.app_bin.display().to_string() }),
+                );
+            }
+            Some(browser) => {
+                capabilities.insert(
+                    "webkitgtk:browserOptions".into(),
+                    json!({ "binary": browser.display().to_string(), "args": ["--automation"] }),
+                );
+            }
+        }
         let launched_wall = SystemTime::now();
         let launched = Instant::now();
         let client = ClientBuilder::new(HttpConnector::new())
