@@ -217,6 +217,22 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     assert_eq!(record.template_name, "s2v");
     assert_eq!(record.profile, "draft");
     shot(app, "finished-run").await;
+    // Export MP4: the save dialog's answer gets a byte-identical copy of the run's video.
+    let exported = env.scratch.path().join("knight.mp4");
+    env.answer_next_dialog(&[exported.display().to_string()]);
+    app.click("run-export-mp4").await.expect("Export MP4");
+    let original = std::fs::read(record.video_path.as_deref().expect("video path")).expect("video");
+    let deadline = std::time::Instant::now() + window::WAIT;
+    while std::fs::read(&exported)
+        .map(|b| b != original)
+        .unwrap_or(true)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the exported MP4 never matched the run's video"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     close_run(app).await;
 
     // --- Animate Move: the ground truth stays; add the motion video.
