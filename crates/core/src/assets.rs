@@ -62,9 +62,23 @@ pub fn import(
     if let Some(existing) = find(conn, &imported.sha256, role)? {
         return Ok((existing, warnings));
     }
-    let record = to_record(&imported);
+    Ok((
+        insert_or_existing(conn, to_record(&imported), role)?,
+        warnings,
+    ))
+}
+
+/// Inserts the row, or returns the one already stored for the same bytes and role. Another
+/// process (two submits of the same file at once) may store them between our `find` and our
+/// insert: then our row is not written (ON CONFLICT DO NOTHING) and returning it would hand out
+/// an id that does not exist (a job's inputs then fail their foreign key).
+fn insert_or_existing(
+    conn: &Connection,
+    record: AssetRecord,
+    role: Role,
+) -> Result<AssetRecord, CoreError> {
     insert(conn, &record)?;
-    Ok((record, warnings))
+    Ok(find(conn, &record.sha256, role)?.unwrap_or(record))
 }
 
 pub fn insert(conn: &Connection, a: &AssetRecord) -> Result<(), CoreError> {
@@ -222,6 +236,29 @@ mod tests {
             .query_row("SELECT count(*) FROM assets", [], |r| r.get(0))
             .expect("count");
         assert_eq!(n, 1);
+    }
+
+    /// The race of two processes importing the same file: the second insert loses and must
+    /// come back with the first one's row (its id is what job inputs reference).
+    #[test]
+    fn a_lost_insert_race_returns_the_stored_row() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = crate::store::open(dir.path()).expect("open");
+        let (first, _) = import(
+            &conn,
+            dir.path(),
+            &fixture("character.png"),
+            Role::GroundTruth,
+            &ImportOptions::default(),
+        )
+        .expect("import");
+        let mut loser = first.clone();
+        loser.id = "another-process-uuid".into();
+        let got = insert_or_existing(&conn, loser, Role::GroundTruth).expect("insert");
+        assert_eq!(
+            got.id, first.id,
+            "the stored asset, not an id that was never written"
+        );
     }
 
     #[test]

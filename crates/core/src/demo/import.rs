@@ -660,7 +660,7 @@ fn apply(
     let jobs_dir = studio.data_dir().join(JOBS_DIR);
     let store = assets::store(studio.data_dir())?;
     let mut db = studio.db();
-    let tx = db.transaction()?;
+    let tx = crate::store::write_tx(&mut db)?;
     let mut placed = Placed {
         paths: Vec::new(),
         committed: false,

@@ -127,7 +127,7 @@ pub const DEFAULT_PAGE: u32 = 30;
 const MAX_PAGE: u32 = 500;
 
 pub fn insert(conn: &mut Connection, job: &NewJob) -> Result<(), CoreError> {
-    let tx = conn.transaction()?;
+    let tx = crate::store::write_tx(conn)?;
     let now = now_ms();
     tx.execute(
         "INSERT INTO jobs (id, comfy_prompt_id, client_id, endpoint_name, mode, template_name,
@@ -173,7 +173,7 @@ pub fn transition(
     next: JobState,
     data: &serde_json::Value,
 ) -> Result<bool, CoreError> {
-    let tx = conn.transaction()?;
+    let tx = crate::store::write_tx(conn)?;
     let current = current_state(&tx, job_id)?;
     if !current.can_go_to(next) {
         return Ok(false);
@@ -205,7 +205,7 @@ pub fn transition(
 
 /// Marks the job failed with its typed cause (unless it already ended).
 pub fn fail(conn: &mut Connection, job_id: &str, err: &JobError) -> Result<bool, CoreError> {
-    let tx = conn.transaction()?;
+    let tx = crate::store::write_tx(conn)?;
     if current_state(&tx, job_id)?.is_terminal() {
         return Ok(false);
     }

@@ -61,7 +61,7 @@ pub fn insert(
     has_secret: bool,
     make_default: bool,
 ) -> Result<(), CoreError> {
-    let tx = conn.transaction()?;
+    let tx = crate::store::write_tx(conn)?;
     let count: i64 = tx.query_row("SELECT count(*) FROM endpoints", [], |r| r.get(0))?;
     let make_default = make_default || count == 0;
     if make_default {
@@ -117,7 +117,7 @@ pub fn remove(conn: &Connection, name: &str) -> Result<(), CoreError> {
 }
 
 pub fn set_default(conn: &mut Connection, name: &str) -> Result<(), CoreError> {
-    let tx = conn.transaction()?;
+    let tx = crate::store::write_tx(conn)?;
     tx.execute(
         "UPDATE endpoints SET is_default = 0 WHERE is_default = 1",
         [],

@@ -36,6 +36,16 @@ fn configure(conn: &Connection) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// A transaction that will write. It takes SQLite's write lock at `BEGIN` (IMMEDIATE), so a
+/// second process (the CLI beside the app, two `submit --wait`s) waits its turn through the busy
+/// timeout. A default (deferred) transaction that reads before it writes cannot wait: when
+/// another connection commits in between, its upgrade to a writer fails at once with "database
+/// is locked" (SQLITE_BUSY_SNAPSHOT), which is how a job failed with `storage_error` while
+/// another one ran.
+pub fn write_tx(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>, CoreError> {
+    Ok(conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+}
+
 /// Milliseconds since the Unix epoch: every timestamp in the store.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -46,6 +56,42 @@ pub fn now_ms() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    /// Two processes: one reads then writes in a transaction while the other commits a write
+    /// in between. With deferred transactions the first fails with "database is locked"; with
+    /// `write_tx` both succeed, one after the other.
+    #[test]
+    fn concurrent_read_then_write_transactions_wait_instead_of_failing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut a = super::open(dir.path()).expect("open a");
+        a.execute_batch("CREATE TABLE counter (n INTEGER); INSERT INTO counter VALUES (0);")
+            .expect("table");
+        let path = dir.path().to_path_buf();
+        let (reading, read_done) = std::sync::mpsc::channel();
+        let other = std::thread::spawn(move || {
+            let mut b = super::open(&path).expect("open b");
+            // Wait until A holds its transaction and has read.
+            read_done.recv().expect("signal");
+            let tx = super::write_tx(&mut b).expect("b begins (waits for a)");
+            tx.execute("UPDATE counter SET n = n + 1", [])
+                .expect("b writes");
+            tx.commit().expect("b commits");
+        });
+        let tx = super::write_tx(&mut a).expect("a begins");
+        let n: i64 = tx
+            .query_row("SELECT n FROM counter", [], |r| r.get(0))
+            .expect("a reads");
+        reading.send(()).expect("signal");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        tx.execute("UPDATE counter SET n = ?1", [n + 10])
+            .expect("a writes after reading: no 'database is locked'");
+        tx.commit().expect("a commits");
+        other.join().expect("b finished");
+        let n: i64 = a
+            .query_row("SELECT n FROM counter", [], |r| r.get(0))
+            .expect("read");
+        assert_eq!(n, 11, "both writes landed, in order");
+    }
+
     use super::*;
 
     #[test]
