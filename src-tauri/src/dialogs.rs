@@ -8,8 +8,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use tauri::{AppHandle, Runtime};
+use animatrix_common::UserError;
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_dialog::DialogExt;
+
+use crate::state::AppState;
 
 pub const SCRIPT_ENV: &str = "ANIMATRIX_DIALOG_SCRIPT";
 
@@ -104,6 +107,42 @@ impl Dialogs {
             .map(PathBuf::from)
             .collect()
     }
+}
+
+/// [`Dialogs::pick`] for an async command: the dialog blocks, so it runs on the blocking pool.
+pub async fn pick_files(
+    app: &AppHandle,
+    command: &'static str,
+    title: &'static str,
+    filter: Filter,
+    multiple: bool,
+) -> Result<Vec<PathBuf>, UserError> {
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        app.state::<AppState>()
+            .dialogs
+            .pick(&app, title, filter, multiple)
+    })
+    .await
+    .map_err(|e| crate::commands::internal(command, e.to_string()))
+}
+
+/// [`Dialogs::save`] for an async command, on the blocking pool.
+pub async fn save_file(
+    app: &AppHandle,
+    command: &'static str,
+    title: &'static str,
+    filter: Filter,
+    suggested_name: String,
+) -> Result<Option<PathBuf>, UserError> {
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        app.state::<AppState>()
+            .dialogs
+            .save(&app, title, filter, &suggested_name)
+    })
+    .await
+    .map_err(|e| crate::commands::internal(command, e.to_string()))
 }
 
 #[cfg(test)]

@@ -39,13 +39,6 @@ impl AppState {
         AppState::with_core(core)
     }
 
-    pub fn from_studio(studio: Studio) -> AppState {
-        let core = Engine::new(studio.clone())
-            .map(|engine| Core { studio, engine })
-            .map_err(|e| e.explain());
-        AppState::with_core(core)
-    }
-
     fn with_core(core: Result<Core, UserError>) -> AppState {
         AppState {
             core,

@@ -18,6 +18,7 @@ const api = {
     storage: { outputs: 0, assets: 0 },
     demo: { demo_mode: true, demo_pace_seconds: null },
   })),
+  demoSettings: vi.fn(async () => ({ demo_mode: true, demo_pace_seconds: null })),
   preflight: vi.fn(async () => ({ endpoint: 'lab', reports: [], error: null })),
   listJobs: vi.fn(async () => ({ cards: [card({ id: 'j1', state: 'queued', progress: 0 })], next: null })),
   subscribe: vi.fn(async (cb: (e: AppEvent) => void) => {

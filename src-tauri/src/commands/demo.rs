@@ -9,11 +9,18 @@ use animatrix_core::demo::{
 };
 use tauri::{AppHandle, Manager, State};
 
-use super::{blocking, explain, internal};
+use super::{blocking, explain};
 use crate::events::AppEvent;
 use crate::state::AppState;
 
 const PACK_FILTER: crate::dialogs::Filter = ("Animatrix demo pack", &["animatrix-demo"]);
+
+/// Demo mode and pace: the studio reads them at start (without `app_info`'s keychain probe).
+#[tauri::command]
+pub async fn demo_settings(state: State<'_, AppState>) -> Result<DemoSettings, UserError> {
+    let studio = state.studio()?;
+    blocking("demo_settings", move || demo::settings::get(&studio)).await
+}
 
 #[tauri::command]
 pub async fn set_demo_settings(
@@ -59,17 +66,14 @@ pub async fn demo_export(
             .unwrap_or_else(|| "showroom".into()),
         demo::PACK_EXTENSION
     );
-    let target = {
-        let app = app.clone();
-        tauri::async_runtime::spawn_blocking(move || {
-            let state = app.state::<AppState>();
-            state
-                .dialogs
-                .save(&app, "Save the demo pack", PACK_FILTER, &suggested)
-        })
-        .await
-        .map_err(|e| internal("demo_export", e.to_string()))?
-    };
+    let target = crate::dialogs::save_file(
+        &app,
+        "demo_export",
+        "Save the demo pack",
+        PACK_FILTER,
+        suggested,
+    )
+    .await?;
     let Some(target) = target else {
         return Ok(None);
     };
@@ -95,15 +99,14 @@ pub async fn demo_import(
     let path = match path {
         Some(p) => PathBuf::from(p),
         None => {
-            let app = app.clone();
-            let picked = tauri::async_runtime::spawn_blocking(move || {
-                let state = app.state::<AppState>();
-                state
-                    .dialogs
-                    .pick(&app, "Import a demo pack", PACK_FILTER, false)
-            })
-            .await
-            .map_err(|e| internal("demo_import", e.to_string()))?;
+            let picked = crate::dialogs::pick_files(
+                &app,
+                "demo_import",
+                "Import a demo pack",
+                PACK_FILTER,
+                false,
+            )
+            .await?;
             match picked.into_iter().next() {
                 Some(p) => p,
                 None => return Ok(None),

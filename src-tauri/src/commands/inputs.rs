@@ -11,7 +11,7 @@ use animatrix_core::{CoreError, Studio};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
-use super::{blocking, internal};
+use super::blocking;
 use crate::dialogs::Filter;
 use crate::state::AppState;
 
@@ -82,17 +82,14 @@ pub async fn pick_inputs(
     let role = parse_role(&role)?;
     let studio = state.studio()?;
     let multiple = multiple && role == Role::Reference;
-    let picked = {
-        let app = app.clone();
-        tauri::async_runtime::spawn_blocking(move || {
-            let state = tauri::Manager::state::<AppState>(&app);
-            state
-                .dialogs
-                .pick(&app, dialog_title(role), filter_for(role), multiple)
-        })
-        .await
-        .map_err(|e| internal("pick_inputs", e.to_string()))?
-    };
+    let picked = crate::dialogs::pick_files(
+        &app,
+        "pick_inputs",
+        dialog_title(role),
+        filter_for(role),
+        multiple,
+    )
+    .await?;
     blocking("pick_inputs", move || {
         let mut result = PickResult {
             inputs: Vec::new(),
@@ -121,13 +118,6 @@ pub async fn import_input(
         import(&studio, &PathBuf::from(path), role)
     })
     .await
-}
-
-#[tauri::command]
-pub async fn probe_paths(paths: Vec<String>) -> Result<Vec<ProbedPath>, UserError> {
-    tauri::async_runtime::spawn_blocking(move || paths.iter().map(|p| probe(p)).collect())
-        .await
-        .map_err(|e| internal("probe_paths", e.to_string()))
 }
 
 /// What a dropped path is. Demo packs are recognized by their extension and ZIP magic; media

@@ -253,20 +253,14 @@ pub async fn export_video(
         .with_detail(format!("job {} is {}", job.id, job.state)));
     };
     let suggested = suggested_name(&job);
-    let target = {
-        let app = app.clone();
-        tauri::async_runtime::spawn_blocking(move || {
-            let state = tauri::Manager::state::<AppState>(&app);
-            state.dialogs.save(
-                &app,
-                "Export the video",
-                ("MP4 video", &["mp4"]),
-                &suggested,
-            )
-        })
-        .await
-        .map_err(|e| internal("export_video", e.to_string()))?
-    };
+    let target = crate::dialogs::save_file(
+        &app,
+        "export_video",
+        "Export the video",
+        ("MP4 video", &["mp4"]),
+        suggested,
+    )
+    .await?;
     let Some(target) = target else {
         return Ok(None);
     };
@@ -361,19 +355,31 @@ mod tests {
         );
     }
 
-    #[test]
-    fn export_names_are_readable_and_end_in_mp4() {
-        let job: JobRecord = serde_json::from_value(serde_json::json!({
+    fn record(is_demo: bool) -> JobRecord {
+        serde_json::from_value(serde_json::json!({
             "id": "0192abcd-ef", "comfy_prompt_id": "p", "client_id": "c", "endpoint_name": null,
             "mode": "audio", "template_name": "s2v", "template_version": "1.0.0",
             "profile": "draft", "aspect": "9:16", "prompt": "A knight sings: to the / camera!",
             "negative_prompt": "", "settings": {}, "resolved_seed": 1, "frame_count": 80,
             "state": "completed", "progress": 1.0, "error": null, "parent_job_id": null,
-            "relation": null, "is_demo": false, "cancel_requested": false, "created_at": 0,
+            "relation": null, "is_demo": is_demo, "cancel_requested": false, "created_at": 0,
             "updated_at": 0, "queued_at": null, "started_at": null, "finished_at": null,
             "poster_path": null, "video_path": null, "seq": 1
         }))
-        .expect("record");
+        .expect("record")
+    }
+
+    #[test]
+    fn demo_runs_are_never_sent_to_a_server() {
+        let err = refuse_demo(&record(true)).expect_err("a demo run");
+        assert_eq!(err.code, "demo_run_not_sendable");
+        assert!(!err.suggestion.is_empty());
+        assert!(refuse_demo(&record(false)).is_ok());
+    }
+
+    #[test]
+    fn export_names_are_readable_and_end_in_mp4() {
+        let job = record(false);
         assert_eq!(suggested_name(&job), "a-knight-sings-to-the-0192abcd.mp4");
         assert_eq!(
             with_mp4_extension(PathBuf::from("/tmp/clip")),

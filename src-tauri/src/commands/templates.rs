@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use animatrix_common::UserError;
 use animatrix_workflow::manifest::{Parameter, ParameterKind};
-use animatrix_workflow::{AnimateMode, Catalog, Manifest, Mode, PreflightReport};
+use animatrix_workflow::{Catalog, Manifest, PreflightReport, TemplateSummary};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tauri::State;
@@ -17,15 +17,10 @@ use crate::state::AppState;
 /// users never see them (operators get them from `preflight`).
 #[derive(Debug, Clone, Serialize)]
 pub struct TemplateInfo {
-    pub name: String,
-    pub version: String,
-    pub display_name: String,
-    pub mode: Mode,
-    pub sub_mode: Option<AnimateMode>,
-    pub model_family: String,
+    /// Name, version, display name, mode, model family, compatible, latest.
+    #[serde(flatten)]
+    pub summary: TemplateSummary,
     pub description: String,
-    pub compatible: bool,
-    pub latest: bool,
     pub capabilities: Value,
     pub profiles: BTreeMap<String, ProfileInfo>,
     pub framings: BTreeMap<String, Value>,
@@ -57,22 +52,15 @@ pub fn catalog_info(catalog: &Catalog) -> Vec<TemplateInfo> {
         .into_iter()
         .filter_map(|s| {
             let t = catalog.get(&s.name, &s.version).ok()?;
-            Some(info(t.manifest(), s.compatible, s.latest))
+            Some(info(t.manifest(), s))
         })
         .collect()
 }
 
-fn info(m: &Manifest, compatible: bool, latest: bool) -> TemplateInfo {
+fn info(m: &Manifest, summary: TemplateSummary) -> TemplateInfo {
     TemplateInfo {
-        name: m.name.clone(),
-        version: m.version.to_string(),
-        display_name: m.display_name.clone(),
-        mode: m.mode.clone(),
-        sub_mode: m.sub_mode,
-        model_family: m.model_family.clone(),
+        summary,
         description: m.description.clone(),
-        compatible,
-        latest,
         capabilities: json!({ "can": m.capabilities.can, "cannot": m.capabilities.cannot }),
         profiles: m
             .profiles
@@ -115,7 +103,7 @@ fn info(m: &Manifest, compatible: bool, latest: bool) -> TemplateInfo {
 /// A parameter without its graph targets: what the control needs, nothing about nodes.
 fn parameter(p: &Parameter) -> Value {
     let base = |kind: &str| json!({ "name": p.name, "label": p.label, "description": p.description, "type": kind });
-    let mut v = match &p.kind {
+    match &p.kind {
         ParameterKind::Int {
             min, max, default, ..
         } => {
@@ -148,11 +136,7 @@ fn parameter(p: &Parameter) -> Value {
                 .collect();
             v
         }
-    };
-    if v.get("type").is_none() {
-        v["type"] = json!("unknown");
     }
-    v
 }
 
 #[tauri::command]
@@ -209,18 +193,28 @@ mod tests {
         let studio = animatrix_core::Studio::open(dir.path().to_path_buf()).expect("open");
         let engine = animatrix_core::jobs::Engine::new(studio).expect("engine");
         let infos = catalog_info(engine.catalog());
-        let names: Vec<&str> = infos.iter().map(|t| t.name.as_str()).collect();
+        let names: Vec<&str> = infos.iter().map(|t| t.summary.name.as_str()).collect();
         for n in ["animate_move", "animate_mix", "s2v"] {
             assert!(names.contains(&n), "{names:?}");
         }
-        let mix = infos.iter().find(|t| t.name == "animate_mix").expect("mix");
+        let mix = infos
+            .iter()
+            .find(|t| t.summary.name == "animate_mix")
+            .expect("mix");
         assert!(!mix.parameters.is_empty());
         let text = serde_json::to_string(&infos).expect("serialize");
         assert!(!text.contains("\"targets\""), "no node targets for the UI");
         assert!(!text.contains("\"set\""), "no graph effects for the UI");
-        let audio = infos.iter().find(|t| t.name == "s2v").expect("s2v");
+        let audio = infos.iter().find(|t| t.summary.name == "s2v").expect("s2v");
         assert!(audio.profiles["standard"].max_duration_secs > 0.0);
         assert!(audio.framings.contains_key("half_body"));
+        let shape = serde_json::to_value(audio).expect("serialize");
+        assert_eq!(
+            shape["name"], "s2v",
+            "summary fields sit at the top level: {shape}"
+        );
+        assert_eq!(shape["mode"], "audio");
+        assert!(shape["latest"].is_boolean() && shape["compatible"].is_boolean());
         assert!(
             audio
                 .capabilities

@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use animatrix_e2e::studio_env::StudioEnv;
+use animatrix_e2e::studio_env::{Latencies, StudioEnv};
 use animatrix_e2e::window::{self, AppSession, LaunchOptions};
-use serde_json::Value;
 
 const ROUNDS: usize = 5;
+/// Where Debian's libwebkit2gtk-4.1-0 installs WebKit's MiniBrowser on amd64;
+/// `ANIMATRIX_REFERENCE_BROWSER` names another one.
 const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -82,7 +83,10 @@ async fn main() {
                 drop(app);
             } else {
                 let options = LaunchOptions {
-                    reference_browser: Some(PathBuf::from(MINIBROWSER)),
+                    reference_browser: Some(
+                        std::env::var_os("ANIMATRIX_REFERENCE_BROWSER")
+                            .map_or_else(|| PathBuf::from(MINIBROWSER), PathBuf::from),
+                    ),
                     ..LaunchOptions::default()
                 };
                 let browser = AppSession::launch(&prereqs, options)
@@ -111,19 +115,15 @@ async fn main() {
     println!(
         "| progress update core -> screen (n={}) | p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms | - | - | < 50 ms |",
         latency.len(),
-        pct(&latency, 0.5),
-        pct(&latency, 0.95),
-        pct(&latency, 1.0)
+        latency.pct(0.5),
+        latency.pct(0.95),
+        latency.pct(1.0)
     );
-}
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 /// One draft Audio run against the fake (files through the dialog script), then the UI's own
 /// record of `Date.now() - emitted_at_ms` for every update it rendered.
-async fn progress_latency(prereqs: &window::Prereqs) -> Vec<f64> {
+async fn progress_latency(prereqs: &window::Prereqs) -> Latencies {
     let env = StudioEnv::start(prereqs, 40).await;
     let app = &env.app;
     app.click("mode-audio").await.expect("audio");
@@ -140,16 +140,7 @@ async fn progress_latency(prereqs: &window::Prereqs) -> Vec<f64> {
     )
     .await
     .expect("the run completes");
-    let v = app
-        .eval("return window.__animatrixLatency || [];")
-        .await
-        .expect("latencies");
+    let latencies = Latencies::read(app).await;
     env.app.close().await;
-    let mut ms: Vec<f64> = v
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_f64).collect())
-        .unwrap_or_default();
-    assert!(!ms.is_empty(), "no progress update recorded");
-    ms.sort_by(f64::total_cmp);
-    ms
+    latencies
 }

@@ -119,3 +119,41 @@ impl StudioEnv {
         Studio::open(self.data.path().to_path_buf()).expect("open the app's data dir")
     }
 }
+
+/// The UI's own record of `Date.now() - emitted_at_ms` for every progress update it rendered
+/// (`window.__animatrixLatency`, see `ui/src/lib/latency.ts`).
+#[derive(Debug, Clone)]
+pub struct Latencies {
+    /// Sorted, in milliseconds; never empty.
+    pub sorted_ms: Vec<f64>,
+}
+
+impl Latencies {
+    /// Reads the page's record; fails when the UI recorded no update at all.
+    pub async fn read(app: &AppSession) -> Latencies {
+        let v = app
+            .eval("return window.__animatrixLatency || [];")
+            .await
+            .expect("latencies");
+        let mut sorted_ms: Vec<f64> = v
+            .as_array()
+            .map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect())
+            .unwrap_or_default();
+        assert!(!sorted_ms.is_empty(), "the UI recorded no progress update");
+        sorted_ms.sort_by(f64::total_cmp);
+        Latencies { sorted_ms }
+    }
+
+    /// The `p` quantile (0..=1), nearest rank.
+    pub fn pct(&self, p: f64) -> f64 {
+        self.sorted_ms[((self.sorted_ms.len() - 1) as f64 * p).round() as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.sorted_ms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted_ms.is_empty()
+    }
+}

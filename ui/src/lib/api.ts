@@ -21,7 +21,6 @@ import type {
   PerformOutcome,
   PickResult,
   PreflightResult,
-  ProbedPath,
   Role,
   ServerQueue,
   TemplateInfo,
@@ -114,7 +113,6 @@ export const api = {
   pickInputs: (role: Role, multiple: boolean) => call<PickResult>('pick_inputs', { role, multiple }),
   /** Imports one file the user dropped (after `probe_paths`). */
   importInput: (path: string, role: Role) => call<ImportedInput>('import_input', { path, role }),
-  probePaths: (paths: string[]) => call<ProbedPath[]>('probe_paths', { paths }),
 
   // Templates and servers' readiness
   listTemplates: () => call<TemplateInfo[]>('list_templates'),
@@ -144,6 +142,8 @@ export const api = {
   openLogFolder: () => call<void>('open_log_folder'),
 
   // Demo
+  /** Demo mode and pace (cheaper than `appInfo`, which also asks the keychain). */
+  demoSettings: () => call<DemoSettings>('demo_settings'),
   setDemoSettings: (settings: DemoSettings) => call<DemoSettings>('set_demo_settings', { settings }),
   /** Save dialog, then writes the pack; null when the user cancelled. */
   demoExport: (jobIds: string[], label: string | null, includeEndpoint: boolean) =>

@@ -113,7 +113,7 @@ export interface PickResult {
   errors: UserError[];
 }
 
-/** What kind a dropped file is (`probe_paths`), before choosing its role. */
+/** What kind a dropped file is (sniffed by the app before the `drop` event), before choosing its role. */
 export interface ProbedPath {
   path: string;
   kind: 'image' | 'audio' | 'video' | 'demo_pack' | null;

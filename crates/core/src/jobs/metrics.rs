@@ -85,36 +85,34 @@ pub fn compute(conn: &Connection, days: i64) -> Result<Metrics, CoreError> {
             })
         })?
         .collect::<Result<_, _>>()?;
-    let outputs: i64 = conn.query_row(
+    let outputs = sum_bytes(
+        conn,
         "SELECT coalesce(sum(o.size_bytes), 0) FROM outputs o JOIN jobs j ON j.id = o.job_id
          WHERE j.is_demo = 0",
-        [],
-        |r| r.get(0),
     )?;
-    let assets: i64 =
-        conn.query_row("SELECT coalesce(sum(size_bytes), 0) FROM assets", [], |r| {
-            r.get(0)
-        })?;
     Ok(Metrics {
         jobs_per_day,
         per_template,
-        storage_bytes: StorageUsed { outputs, assets },
+        storage_bytes: StorageUsed {
+            outputs,
+            assets: sum_bytes(conn, ASSET_BYTES)?,
+        },
     })
 }
 
 /// Disk used by everything in the data dir's stores, demo runs included (Settings shows it;
 /// `compute`'s figure counts real runs only).
 pub fn storage_used(conn: &Connection) -> Result<StorageUsed, CoreError> {
-    let outputs: i64 = conn.query_row(
-        "SELECT coalesce(sum(size_bytes), 0) FROM outputs",
-        [],
-        |r| r.get(0),
-    )?;
-    let assets: i64 =
-        conn.query_row("SELECT coalesce(sum(size_bytes), 0) FROM assets", [], |r| {
-            r.get(0)
-        })?;
-    Ok(StorageUsed { outputs, assets })
+    Ok(StorageUsed {
+        outputs: sum_bytes(conn, "SELECT coalesce(sum(size_bytes), 0) FROM outputs")?,
+        assets: sum_bytes(conn, ASSET_BYTES)?,
+    })
+}
+
+const ASSET_BYTES: &str = "SELECT coalesce(sum(size_bytes), 0) FROM assets";
+
+fn sum_bytes(conn: &Connection, sql: &str) -> Result<i64, CoreError> {
+    Ok(conn.query_row(sql, [], |r| r.get(0))?)
 }
 
 /// Median run seconds of completed real runs with the same template, profile and a frame count

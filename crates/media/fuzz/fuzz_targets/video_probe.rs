@@ -2,7 +2,7 @@
 //! Probing bytes that sniff as video never panics out of the probe (errors are fine).
 //!
 //! The probe turns panics inside the third-party WebM demuxer into a "corrupt" error
-//! (`video/mod.rs`). libfuzzer-sys installs a panic hook that aborts on every panic, even a
+//! (`guard.rs`). libfuzzer-sys installs a panic hook that aborts on every panic, even a
 //! caught one, so the default hook is put back: a panic that escapes the probe still reaches
 //! libfuzzer-sys's own catch and is reported as a crash.
 
