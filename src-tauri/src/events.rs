@@ -10,7 +10,7 @@ use animatrix_core::jobs::JobUpdate;
 use serde::Serialize;
 use tauri::ipc::Channel;
 
-use crate::commands::inputs::ProbedPath;
+use animatrix_core::api::ProbedPath;
 
 /// What the Channel carries, tagged by `type` (`ui/src/lib/types.ts` `AppEvent`).
 #[derive(Debug, Clone, Serialize)]

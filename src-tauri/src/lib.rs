@@ -73,35 +73,29 @@ pub fn run() {
 /// pack on a fresh data dir, reconcile unfinished runs, and forward job progress to the UI.
 fn start_core(app: &tauri::AppHandle) {
     let state = app.state::<AppState>();
-    let Ok(core) = state.core() else {
+    let Ok(studio) = state.studio() else {
         return;
     };
     if let Err(e) = app
         .asset_protocol_scope()
-        .allow_directory(core.studio.data_dir(), true)
+        .allow_directory(studio.data_dir(), true)
     {
         tracing::error!(error = %e, "the data dir could not be opened to the web view");
     }
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = handle.state::<AppState>();
-        let mut updates = core.engine.subscribe();
-        let studio = core.studio.clone();
-        let sample = tauri::async_runtime::spawn_blocking(move || {
-            animatrix_core::demo::import_sample_on_first_run(&studio)
-        })
-        .await;
-        match sample {
-            Ok(Ok(Some(s))) => {
+        let mut updates = studio.subscribe();
+        match studio.import_sample_on_first_run().await {
+            Ok(Some(s)) => {
                 tracing::info!(runs = s.imported, "sample demo pack imported");
                 // The gallery may have loaded before the sample landed.
                 state.events.send(AppEvent::RunsChanged);
             }
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "sample demo pack not imported"),
-            Err(e) => tracing::warn!(error = %e, "sample demo pack task failed"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "sample demo pack not imported"),
         }
-        match core.engine.recover() {
+        match studio.recover().await {
             Ok(ids) if !ids.is_empty() => tracing::info!(jobs = ids.len(), "reconciling runs"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "unfinished runs could not be reconciled"),

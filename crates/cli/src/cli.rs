@@ -1,4 +1,8 @@
-//! The command-line grammar (clap derive).
+//! The command-line grammar (clap derive). Flags users reach for on any command (`--json`,
+//! `--endpoint`, `--wait`, `--dry-run`, `--offline`) are globals: accepted before or after the
+//! subcommand.
+
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -10,14 +14,32 @@ use clap::{Args, Parser, Subcommand};
     long_about = None,
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
     /// Machine-readable output (JSON; JSON lines for streams).
     #[arg(long, global = true)]
     pub json: bool,
     /// Log debug detail to stderr as well as to the log file.
     #[arg(long, short, global = true)]
     pub verbose: bool,
-    #[command(subcommand)]
-    pub command: Command,
+    /// The server to use (the default server when omitted).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub endpoint: Option<String>,
+    /// Follow the job to its end, with progress (submit, retry, replay, recover).
+    #[arg(long, global = true)]
+    pub wait: bool,
+    /// Show what would run without running it (graph).
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Do not contact any server (graph, templates).
+    #[arg(long, global = true)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -29,40 +51,24 @@ pub enum Command {
     #[command(subcommand)]
     Media(MediaCmd),
     /// Check that a server is usable: reachability, sign-in, version, GPU, queue, upload limit.
-    Doctor {
-        /// Server name (the default server when omitted).
-        #[arg(long)]
-        endpoint: Option<String>,
-    },
+    Doctor,
     /// List the generation templates, with their readiness on a server.
-    Templates {
-        #[arg(long)]
-        endpoint: Option<String>,
-        /// Do not contact a server.
-        #[arg(long)]
-        offline: bool,
-    },
-    /// Print the ComfyUI graph a job would run, without running it.
+    Templates,
+    /// Print the ComfyUI graph a job would run, without running it (needs --dry-run).
     Graph {
-        /// Must be given: this command never submits.
-        #[arg(long, required = true)]
-        dry_run: bool,
-        /// Do not contact a server (no preflight).
-        #[arg(long)]
-        offline: bool,
         #[command(subcommand)]
         job: SubmitKind,
     },
     /// Start a generation.
     Submit {
-        /// Follow the job to the end, with progress.
-        #[arg(long)]
-        wait: bool,
         #[command(subcommand)]
         job: SubmitKind,
     },
     /// Follow a job to the end, with progress.
-    Watch { job: String },
+    Watch {
+        /// Run id (or a unique prefix of 6+ characters).
+        job: String,
+    },
     /// List runs, newest first.
     Jobs {
         /// Words from the prompt.
@@ -71,44 +77,49 @@ pub enum Command {
         /// completed, failed, cancelled, queued, executing, ...
         #[arg(long)]
         status: Option<String>,
-        /// animate or audio.
+        /// A studio: animate, audio, or another template's mode.
         #[arg(long)]
         mode: Option<String>,
+        /// How many runs to list.
         #[arg(long, default_value_t = 30)]
         limit: u32,
     },
     /// Everything about one run: settings, seed, template, timings, events, outputs.
-    Show { job: String },
+    Show {
+        /// Run id (or a unique prefix of 6+ characters).
+        job: String,
+    },
     /// Cancel a run (deleted from the server queue, or interrupted if running).
-    Cancel { job: String },
+    Cancel {
+        /// Run id (or a unique prefix of 6+ characters).
+        job: String,
+    },
     /// Run a failed or cancelled job again with the same inputs and settings.
     Retry {
+        /// Run id (or a unique prefix of 6+ characters).
         job: String,
-        #[arg(long)]
-        wait: bool,
     },
     /// Run any past job again with the same inputs and settings.
     Replay {
+        /// Run id (or a unique prefix of 6+ characters).
         job: String,
         /// Pick a new random seed instead of reusing the recorded one.
         #[arg(long)]
         new_seed: bool,
-        #[arg(long)]
-        wait: bool,
     },
     /// Where a run's outputs are, or open the video.
     Outputs {
+        /// Run id (or a unique prefix of 6+ characters).
         job: String,
+        /// Open the video in the system player.
         #[arg(long, conflicts_with = "path")]
         open: bool,
+        /// Print only the video's path.
         #[arg(long)]
         path: bool,
     },
     /// Reconcile every unfinished job with its server (what the app does on start).
-    Recover {
-        #[arg(long)]
-        wait: bool,
-    },
+    Recover,
     /// Offline demo packs: export runs, import a pack, perform a demo run without a server.
     #[command(subcommand)]
     Demo(crate::commands::demo::DemoCmd),
@@ -118,22 +129,41 @@ pub enum Command {
 pub enum SubmitKind {
     /// Audio Performance: a character image performs an audio clip (talking, singing).
     Audio {
+        /// The character image (ground truth).
         #[arg(long)]
-        image: std::path::PathBuf,
+        image: PathBuf,
+        /// The speech or song.
         #[arg(long)]
-        audio: std::path::PathBuf,
+        audio: PathBuf,
         #[command(flatten)]
         common: CommonJobArgs,
     },
     /// Animate: a character image moves like a motion video (move) or replaces its person (mix).
     Animate {
+        /// move: copy the video's motion; mix: replace the person in the video.
         #[arg(long, value_parser = ["move", "mix"], default_value = "move")]
         mode: String,
+        /// The character image (ground truth).
         #[arg(long)]
-        image: std::path::PathBuf,
+        image: PathBuf,
+        /// The motion video.
         #[arg(long)]
-        video: std::path::PathBuf,
+        video: PathBuf,
         /// Mix: the person to replace, as x,y in 0..1 of the video's first frame (repeatable).
+        #[arg(long = "point")]
+        points: Vec<String>,
+        #[command(flatten)]
+        common: CommonJobArgs,
+    },
+    /// Any installed template by name, its inputs by role (see `animatrix templates`).
+    #[command(name = "template")]
+    Template {
+        /// The template's name, e.g. start_end_frame.
+        name: String,
+        /// An input as ROLE=FILE, e.g. --input ground_truth=hero.png (repeatable).
+        #[arg(long = "input", value_name = "ROLE=FILE")]
+        inputs: Vec<String>,
+        /// A marked point x,y in 0..1 (templates that take points; repeatable).
         #[arg(long = "point")]
         points: Vec<String>,
         #[command(flatten)]
@@ -143,29 +173,35 @@ pub enum SubmitKind {
 
 #[derive(Debug, Args)]
 pub struct CommonJobArgs {
+    /// What the character should do.
     #[arg(long)]
     pub prompt: String,
+    /// What to avoid (the template's default when omitted).
     #[arg(long)]
     pub negative: Option<String>,
-    #[arg(long, value_parser = ["draft", "standard", "high"])]
+    /// Quality profile: draft, standard or high (the template's default when omitted).
+    #[arg(long)]
     pub profile: Option<String>,
-    #[arg(long, value_parser = ["9:16", "16:9", "1:1"])]
+    /// Aspect: 9:16, 16:9 or 1:1 (the template's default when omitted).
+    #[arg(long)]
     pub aspect: Option<String>,
-    #[arg(long, value_parser = ["portrait", "half_body", "full_body"])]
+    /// Framing preset of templates that have them (portrait, half_body, full_body).
+    #[arg(long)]
     pub framing: Option<String>,
     /// Fixed seed for a reproducible run; random when omitted.
     #[arg(long)]
     pub seed: Option<i64>,
+    /// Output length in seconds, shorter than the source allows.
     #[arg(long)]
-    pub endpoint: Option<String>,
+    pub seconds: Option<f64>,
     /// Extra reference images (recorded with the run).
     #[arg(long = "reference")]
-    pub references: Vec<std::path::PathBuf>,
+    pub references: Vec<PathBuf>,
     /// A pose sheet: soft guidance only.
     #[arg(long)]
-    pub pose_sheet: Option<std::path::PathBuf>,
+    pub pose_sheet: Option<PathBuf>,
     /// Template parameter NAME=VALUE (JSON value or plain text), see `animatrix templates`.
-    #[arg(long = "param")]
+    #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
     /// Pad the image to the aspect instead of cropping it.
     #[arg(long)]
@@ -175,13 +211,22 @@ pub struct CommonJobArgs {
 #[derive(Debug, Subcommand)]
 pub enum MediaCmd {
     /// Print what a file really is (sniffed from its bytes) and its facts.
-    Probe { file: std::path::PathBuf },
+    Probe {
+        /// The file to inspect.
+        file: PathBuf,
+    },
     /// Normalize a file into the asset store and record it.
     Import {
-        file: std::path::PathBuf,
-        /// What the file is for.
-        #[arg(long, value_parser = ["ground_truth", "reference", "pose_sheet", "motion_video", "audio"])]
+        /// The file to import.
+        file: PathBuf,
+        /// What the file is for: an input role of a template (ground_truth, audio,
+        /// motion_video, reference, pose_sheet, ...).
+        #[arg(long)]
         role: String,
+        /// The template whose role it fills (the first template that declares the role when
+        /// omitted).
+        #[arg(long)]
+        template: Option<String>,
         /// Fit images to this aspect (9:16, 16:9 or 1:1).
         #[arg(long, value_parser = ["9:16", "16:9", "1:1"])]
         aspect: Option<String>,
@@ -222,4 +267,58 @@ pub struct EndpointAdd {
     /// Make it the default server.
     #[arg(long)]
     pub default: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_flag_and_argument_has_a_help_line() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if arg.get_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {} (command)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "animatrix", &mut missing);
+        assert!(missing.is_empty(), "no help line: {missing:#?}");
+    }
+
+    #[test]
+    fn globals_go_before_or_after_the_subcommand() {
+        for args in [
+            vec!["animatrix", "--json", "--endpoint", "lab", "templates"],
+            vec!["animatrix", "templates", "--json", "--endpoint", "lab"],
+        ] {
+            let cli = Cli::try_parse_from(&args).expect("parse");
+            assert!(cli.global.json);
+            assert_eq!(cli.global.endpoint.as_deref(), Some("lab"));
+        }
+        let cli = Cli::try_parse_from([
+            "animatrix", "--wait", "submit", "audio", "--image", "a.png", "--audio", "b.wav",
+            "--prompt", "x",
+        ])
+        .expect("parse");
+        assert!(cli.global.wait);
+        let cli = Cli::try_parse_from([
+            "animatrix", "graph", "audio", "--image", "a.png", "--audio", "b.wav", "--prompt", "x",
+            "--dry-run", "--offline",
+        ])
+        .expect("parse");
+        assert!(cli.global.dry_run && cli.global.offline);
+    }
 }

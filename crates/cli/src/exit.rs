@@ -10,7 +10,6 @@ pub struct Failure {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // job commands construct the generation classes
 pub enum FailureClass {
     /// 1: anything not covered below (storage, keychain, internal).
     Other,
@@ -25,6 +24,28 @@ pub enum FailureClass {
 }
 
 impl Failure {
+    /// The user's input was refused (exit 2).
+    pub fn invalid(message: String, suggestion: &str) -> Failure {
+        Failure {
+            error: UserError::new("invalid_input", message, suggestion),
+            class: FailureClass::InvalidInput,
+        }
+    }
+
+    /// Something on our side failed (exit 1).
+    pub fn internal(message: &str, detail: String) -> Failure {
+        Failure {
+            error: UserError::new("internal_error", message, "See the log.").with_detail(detail),
+            class: FailureClass::Other,
+        }
+    }
+
+    /// An error already explained elsewhere (a job's failure, a preflight result).
+    pub fn from_user_error(error: UserError) -> Failure {
+        let class = classify(&error.code);
+        Failure { error, class }
+    }
+
     pub fn exit_code(&self) -> std::process::ExitCode {
         std::process::ExitCode::from(match self.class {
             FailureClass::Other => 1,
@@ -61,6 +82,13 @@ pub fn classify(code: &str) -> FailureClass {
                     | "asset_not_found"
             ) =>
         {
+            FailureClass::InvalidInput
+        }
+        "server_unreachable" | "server_not_found" | "server_timeout" | "auth_rejected"
+        | "auth_forbidden" | "tls_certificate_invalid" | "network_error" => {
+            FailureClass::ServerUnreachable
+        }
+        c if c.starts_with("demo_") || c.starts_with("input_") || c == "too_many_inputs" => {
             FailureClass::InvalidInput
         }
         _ => FailureClass::Other,

@@ -54,16 +54,17 @@ pub fn import(
     conn: &Connection,
     data_dir: &Path,
     path: &Path,
-    role: Role,
+    media_role: Role,
+    role: &str,
     options: &ImportOptions,
 ) -> Result<(AssetRecord, Vec<String>), CoreError> {
-    let imported = store(data_dir)?.import(path, role, options)?;
+    let imported = store(data_dir)?.import(path, media_role, options)?;
     let warnings = imported.warnings.clone();
     if let Some(existing) = find(conn, &imported.sha256, role)? {
         return Ok((existing, warnings));
     }
     Ok((
-        insert_or_existing(conn, to_record(&imported), role)?,
+        insert_or_existing(conn, to_record(&imported, role), role)?,
         warnings,
     ))
 }
@@ -75,7 +76,7 @@ pub fn import(
 fn insert_or_existing(
     conn: &Connection,
     record: AssetRecord,
-    role: Role,
+    role: &str,
 ) -> Result<AssetRecord, CoreError> {
     insert(conn, &record)?;
     Ok(find(conn, &record.sha256, role)?.unwrap_or(record))
@@ -116,12 +117,12 @@ pub fn insert(conn: &Connection, a: &AssetRecord) -> Result<(), CoreError> {
     Ok(())
 }
 
-fn to_record(m: &ImportedMedia) -> AssetRecord {
+fn to_record(m: &ImportedMedia, role: &str) -> AssetRecord {
     let f = &m.normalized_facts;
     AssetRecord {
         id: uuid::Uuid::now_v7().to_string(),
         kind: kind_str(m.kind).to_string(),
-        role: m.role.as_str().to_string(),
+        role: role.to_string(),
         original_name: m.original_name.clone(),
         mime: m.mime.clone(),
         width: f.width.map(i64::from),
@@ -139,6 +140,37 @@ fn to_record(m: &ImportedMedia) -> AssetRecord {
         waveform: m.waveform.clone(),
         facts: serde_json::to_value(&m.facts).unwrap_or_default(),
         created_at: now_ms(),
+    }
+}
+
+/// The facts of a file that was probed, not imported (planning): an unsaved record.
+pub fn from_probe(path: &Path, role: &str, f: &animatrix_media::MediaFacts) -> AssetRecord {
+    AssetRecord {
+        id: String::new(),
+        kind: kind_str(f.kind).to_string(),
+        role: role.to_string(),
+        original_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        mime: f.mime.clone(),
+        width: f.width.map(i64::from),
+        height: f.height.map(i64::from),
+        duration_seconds: f.duration_seconds,
+        fps: f.fps,
+        frame_count: f.frame_count.and_then(|n| i64::try_from(n).ok()),
+        sample_rate: f.sample_rate.map(i64::from),
+        channels: f.channels.map(i64::from),
+        codec: f.codec.clone(),
+        size_bytes: std::fs::metadata(path)
+            .map(|m| i64::try_from(m.len()).unwrap_or(i64::MAX))
+            .unwrap_or(0),
+        sha256: String::new(),
+        stored_path: path.display().to_string(),
+        thumbnail_path: None,
+        waveform: None,
+        facts: serde_json::to_value(f).unwrap_or_default(),
+        created_at: 0,
     }
 }
 
@@ -181,11 +213,11 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AssetRecord> {
     })
 }
 
-pub fn find(conn: &Connection, sha256: &str, role: Role) -> Result<Option<AssetRecord>, CoreError> {
+pub fn find(conn: &Connection, sha256: &str, role: &str) -> Result<Option<AssetRecord>, CoreError> {
     Ok(conn
         .query_row(
             &format!("{SELECT} WHERE sha256 = ?1 AND role = ?2"),
-            params![sha256, role.as_str()],
+            params![sha256, role],
             row,
         )
         .optional()?)
@@ -217,6 +249,7 @@ mod tests {
             dir.path(),
             &fixture("character.png"),
             Role::GroundTruth,
+            "ground_truth",
             &opts,
         )
         .expect("import");
@@ -227,6 +260,7 @@ mod tests {
             dir.path(),
             &fixture("character.png"),
             Role::GroundTruth,
+            "ground_truth",
             &opts,
         )
         .expect("reimport");
@@ -249,12 +283,13 @@ mod tests {
             dir.path(),
             &fixture("character.png"),
             Role::GroundTruth,
+            "ground_truth",
             &ImportOptions::default(),
         )
         .expect("import");
         let mut loser = first.clone();
         loser.id = "another-process-uuid".into();
-        let got = insert_or_existing(&conn, loser, Role::GroundTruth).expect("insert");
+        let got = insert_or_existing(&conn, loser, "ground_truth").expect("insert");
         assert_eq!(
             got.id, first.id,
             "the stored asset, not an id that was never written"
@@ -270,6 +305,7 @@ mod tests {
             dir.path(),
             &fixture("bad/too_small.png"),
             Role::GroundTruth,
+            "ground_truth",
             &ImportOptions::default(),
         )
         .expect_err("refused");

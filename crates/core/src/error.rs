@@ -63,6 +63,30 @@ pub enum CoreError {
     DemoRunNotExportable { id: String, reason: String },
     #[error("run {id} cannot be performed: {reason}")]
     DemoRunNotPlayable { id: String, reason: String },
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error("this template takes no input of role {role}")]
+    InputNotAccepted { role: String, accepted: Vec<String> },
+    #[error("missing required input {role}")]
+    InputMissing { role: String, label: String },
+    #[error("too many inputs for {label} (max {max})")]
+    TooManyInputs { label: String, max: u32 },
+    #[error("server not ready: {missing_nodes} node types and {missing_models} model files missing: {detail}")]
+    ServerNotReady {
+        missing_nodes: usize,
+        missing_models: usize,
+        detail: String,
+    },
+    #[error("the server does not accept the bound graph: {detail}")]
+    TemplateIncompatible { detail: String },
+    #[error("the server reported success but produced no video: {detail}")]
+    ServerNoOutput { detail: String },
+    #[error("download of {file} does not match what the server sent: {detail}")]
+    DownloadMismatch { file: String, detail: String },
+    #[error("output {file} is not the media it claims to be: {detail}")]
+    OutputNotMedia { file: String, detail: String },
+    #[error("run {id} is a demo run and is never sent to a server")]
+    DemoRunNotSendable { id: String },
     #[error("I/O error on {path}: {source}")]
     Io {
         path: String,
@@ -203,6 +227,62 @@ impl Explain for CoreError {
                 "demo_run_not_playable",
                 format!("The run \"{id}\" cannot be performed: {reason}."),
                 "Pick a completed run, for example one marked Demo in the gallery.".into(),
+            ),
+            CoreError::Internal(_) => (
+                "internal_error",
+                "Animatrix Studio could not complete this action.".into(),
+                "Try again. If it keeps happening, send the log folder to support.".into(),
+            ),
+            CoreError::InputNotAccepted { role, accepted } => (
+                "input_not_accepted",
+                format!("This studio takes no \"{role}\" input."),
+                format!("Attach only what it takes: {}.", accepted.join(", ")),
+            ),
+            CoreError::InputMissing { label, .. } => (
+                "input_missing",
+                format!("{label} is missing."),
+                format!("Add the {} and generate again.", label.to_lowercase()),
+            ),
+            CoreError::TooManyInputs { label, max } => (
+                "too_many_inputs",
+                format!("Too many files for {label}: at most {max}."),
+                "Remove the extra files and generate again.".into(),
+            ),
+            CoreError::ServerNotReady {
+                missing_nodes,
+                missing_models,
+                ..
+            } => (
+                "server_not_ready",
+                format!(
+                    "The server is missing parts this mode needs ({missing_nodes} node types, {missing_models} model files)."
+                ),
+                "Ask your operator to install them (animatrix templates lists what is missing), or pick another quality profile.".into(),
+            ),
+            CoreError::TemplateIncompatible { .. } => (
+                "template_incompatible",
+                "This server's version does not accept the generation recipe.".into(),
+                "Update the server's ComfyUI and custom nodes, or ask your operator.".into(),
+            ),
+            CoreError::ServerNoOutput { .. } => (
+                "server_no_output",
+                "The server finished the run but produced no video.".into(),
+                "Generate again; if it happens again, send the run's details to the server operator.".into(),
+            ),
+            CoreError::DownloadMismatch { .. } => (
+                "download_mismatch",
+                "The finished video did not arrive complete from the server.".into(),
+                "Check the connection and Retry the run; the server usually still has the file.".into(),
+            ),
+            CoreError::OutputNotMedia { .. } => (
+                "output_not_media",
+                "The server sent something that is not a playable video.".into(),
+                "A proxy in front of the server may have answered instead of it: ask your operator, then Retry.".into(),
+            ),
+            CoreError::DemoRunNotSendable { .. } => (
+                "demo_run_not_sendable",
+                "This is a demo run: it is performed from its recording, never sent to a server.".into(),
+                "Use Perform to show it, or copy its settings to the composer and Generate with your own server.".into(),
             ),
             CoreError::Io { path, .. } => (
                 "io_error",

@@ -1,9 +1,11 @@
 //! Animatrix Studio core: everything the app does, testable headless (no Tauri here).
 //!
-//! The [`Studio`] facade is what the CLI and the Tauri command layer hold; every capability is
-//! a module behind it: `config` (data dir, endpoints), `store` (SQLite), `secrets` (OS keychain),
-//! `logging`, `jobs`, `demo` (offline demo packs).
+//! [`Studio`] (module [`api`]) is the one API the CLI and the Tauri command layer call; below it:
+//! `jobs` (the one job model, its repository, the engine), `store` (SQLite behind one handle),
+//! `config` (data dir, endpoints), `secrets` (OS keychain), `demo` (offline demo packs),
+//! `assets` (imported media), `logging`.
 
+pub mod api;
 pub mod assets;
 pub mod config;
 pub mod demo;
@@ -13,12 +15,11 @@ pub mod logging;
 pub mod media_targets;
 pub mod secrets;
 pub mod store;
-mod studio;
 pub mod templates;
 
 pub use config::endpoints::{AuthKind, EndpointView, NewEndpoint};
 pub use error::CoreError;
-pub use studio::Studio;
+pub use api::Studio;
 
 /// The media layer, re-exported so the CLI and app need no direct dependency.
 pub mod media {

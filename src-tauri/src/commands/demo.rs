@@ -9,7 +9,7 @@ use animatrix_core::demo::{
 };
 use tauri::{AppHandle, Manager, State};
 
-use super::{blocking, explain};
+use super::explain;
 use crate::events::AppEvent;
 use crate::state::AppState;
 
@@ -18,8 +18,11 @@ const PACK_FILTER: crate::dialogs::Filter = ("Animatrix demo pack", &["animatrix
 /// Demo mode and pace: the studio reads them at start (without `app_info`'s keychain probe).
 #[tauri::command]
 pub async fn demo_settings(state: State<'_, AppState>) -> Result<DemoSettings, UserError> {
-    let studio = state.studio()?;
-    blocking("demo_settings", move || demo::settings::get(&studio)).await
+    state
+        .studio()?
+        .demo_settings()
+        .await
+        .map_err(|e| explain("demo_settings", e))
 }
 
 #[tauri::command]
@@ -28,17 +31,19 @@ pub async fn set_demo_settings(
     settings: DemoSettings,
 ) -> Result<DemoSettings, UserError> {
     let studio = state.studio()?;
-    blocking("set_demo_settings", move || {
-        demo::settings::set_demo_pace(&studio, settings.demo_pace_seconds)?;
-        demo::settings::set_demo_mode(&studio, settings.demo_mode)?;
-        tracing::info!(
-            demo_mode = settings.demo_mode,
-            pace = ?settings.demo_pace_seconds,
-            "demo settings changed"
-        );
-        demo::settings::get(&studio)
-    })
-    .await
+    studio
+        .set_demo_settings(settings.clone())
+        .await
+        .map_err(|e| explain("set_demo_settings", e))?;
+    tracing::info!(
+        demo_mode = settings.demo_mode,
+        pace = ?settings.demo_pace_seconds,
+        "demo settings changed"
+    );
+    studio
+        .demo_settings()
+        .await
+        .map_err(|e| explain("set_demo_settings", e))
 }
 
 #[tauri::command]
@@ -81,10 +86,11 @@ pub async fn demo_export(
         label: label.filter(|l| !l.trim().is_empty()),
         include_endpoint,
     };
-    blocking("demo_export", move || {
-        demo::export(&studio, &job_ids, &target, &options).map(Some)
-    })
-    .await
+    studio
+        .demo_export(job_ids, target, options)
+        .await
+        .map(Some)
+        .map_err(|e| explain("demo_export", e))
 }
 
 /// Imports a pack from a dropped `path`, or from the open dialog when `path` is `None`
@@ -113,17 +119,11 @@ pub async fn demo_import(
             }
         }
     };
-    blocking("demo_import", move || {
-        let summary = demo::import(&studio, &path)?;
-        tracing::info!(
-            pack = %path.display(),
-            imported = summary.imported,
-            already_present = summary.already_present,
-            "demo pack imported"
-        );
-        Ok(Some(summary))
-    })
-    .await
+    let summary = studio
+        .demo_import(&path)
+        .await
+        .map_err(|e| explain("demo_import", e))?;
+    Ok(Some(summary))
 }
 
 #[tauri::command]
@@ -131,8 +131,11 @@ pub async fn demo_timeline(
     state: State<'_, AppState>,
     job_id: String,
 ) -> Result<DemoTimeline, UserError> {
-    let studio = state.studio()?;
-    blocking("demo_timeline", move || demo::timeline(&studio, &job_id)).await
+    state
+        .studio()?
+        .demo_timeline(&job_id)
+        .await
+        .map_err(|e| explain("demo_timeline", e))
 }
 
 /// Performs a recorded run: its steps go out on the `subscribe` Channel as `demo` events at
@@ -145,19 +148,20 @@ pub async fn demo_perform(
     job_id: String,
 ) -> Result<PerformOutcome, UserError> {
     let studio = state.studio()?;
-    let pace = {
-        let studio = studio.clone();
-        blocking("demo_perform", move || demo::settings::get(&studio)).await?
-    }
-    .pace();
+    let pace = studio
+        .demo_settings()
+        .await
+        .map_err(|e| explain("demo_perform", e))?
+        .pace();
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     let sender = app.clone();
     let task = tauri::async_runtime::spawn(async move {
         let events = &sender.state::<AppState>().events;
-        let outcome = demo::perform(&studio, &job_id, pace, |u| {
-            events.send(AppEvent::Demo(u));
-        })
-        .await;
+        let outcome = studio
+            .demo_perform(&job_id, pace, |u| {
+                events.send(AppEvent::Demo(u));
+            })
+            .await;
         let _ = done_tx.send(outcome);
     });
     if let Some(previous) = state

@@ -5,7 +5,7 @@ use animatrix_core::{AuthKind, EndpointView, NewEndpoint};
 use serde::Deserialize;
 use tauri::State;
 
-use super::blocking;
+use super::explain;
 use crate::state::AppState;
 
 /// Argument of `add_endpoint`, as `ui/src/lib/types.ts` `AddEndpointRequest` sends it.
@@ -55,21 +55,24 @@ pub async fn update_endpoint(
     request: UpdateEndpointRequest,
 ) -> Result<EndpointView, UserError> {
     let studio = state.studio()?;
-    blocking("update_endpoint", move || {
-        studio.update_endpoint(
+    studio
+        .update_endpoint(
             &request.name,
             &request.base_url,
             request.auth,
             request.secret,
         )
-    })
-    .await
+        .await
+        .map_err(|e| explain("update_endpoint", e))
 }
 
 #[tauri::command]
 pub async fn list_endpoints(state: State<'_, AppState>) -> Result<Vec<EndpointView>, UserError> {
     let studio = state.studio()?;
-    blocking("list_endpoints", move || studio.list_endpoints()).await
+    studio
+        .list_endpoints()
+        .await
+        .map_err(|e| explain("list_endpoints", e))
 }
 
 #[tauri::command]
@@ -79,13 +82,19 @@ pub async fn add_endpoint(
 ) -> Result<EndpointView, UserError> {
     let studio = state.studio()?;
     let (new, secret) = request.into_parts();
-    blocking("add_endpoint", move || studio.add_endpoint(new, secret)).await
+    studio
+        .add_endpoint(new, secret)
+        .await
+        .map_err(|e| explain("add_endpoint", e))
 }
 
 #[tauri::command]
 pub async fn remove_endpoint(state: State<'_, AppState>, name: String) -> Result<(), UserError> {
     let studio = state.studio()?;
-    blocking("remove_endpoint", move || studio.remove_endpoint(&name)).await
+    studio
+        .remove_endpoint(&name)
+        .await
+        .map_err(|e| explain("remove_endpoint", e))
 }
 
 #[tauri::command]
@@ -94,10 +103,10 @@ pub async fn set_default_endpoint(
     name: String,
 ) -> Result<(), UserError> {
     let studio = state.studio()?;
-    blocking("set_default_endpoint", move || {
-        studio.set_default_endpoint(&name)
-    })
-    .await
+    studio
+        .set_default_endpoint(&name)
+        .await
+        .map_err(|e| explain("set_default_endpoint", e))
 }
 
 #[cfg(test)]

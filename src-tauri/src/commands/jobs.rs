@@ -1,130 +1,49 @@
-//! Runs: Generate, the gallery pages, one run opened, cancel / retry / replay, and the run's
-//! files (reveal the folder, export the MP4).
+//! Runs: Generate, plan, the gallery pages, one run opened, cancel / retry / replay, and the
+//! run's files (reveal the folder, export the MP4).
 
 use std::path::{Path, PathBuf};
 
 use animatrix_common::UserError;
-use animatrix_core::jobs::{Cursor, JobDetail, JobQuery, JobRecord, JobRequest, JobState};
-use animatrix_core::{CoreError, media};
-use serde::{Deserialize, Serialize};
+use animatrix_core::CoreError;
+use animatrix_core::api::{CardPage, JobDetail, Plan};
+use animatrix_core::jobs::{JobQuery, JobRecord, JobRequest};
 use tauri::{AppHandle, State};
 
-use super::{blocking, explain, internal};
+use super::{explain, internal};
 use crate::state::AppState;
-
-/// A gallery card: the record plus what the card shows without another call.
-#[derive(Debug, Clone, Serialize)]
-pub struct JobCard {
-    pub job: JobRecord,
-    /// Length of the finished clip, read from the MP4's header.
-    pub clip_seconds: Option<f64>,
-    /// The newest live preview frame of a running job.
-    pub preview_path: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CardPage {
-    pub cards: Vec<JobCard>,
-    pub next: Option<Cursor>,
-}
-
-/// `list_jobs` argument (`ui/src/lib/types.ts` `JobQuery`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GalleryQuery {
-    #[serde(default)]
-    pub search: Option<String>,
-    #[serde(default)]
-    pub mode: Option<String>,
-    #[serde(default)]
-    pub state: Option<JobState>,
-    #[serde(default)]
-    pub demo: Option<bool>,
-    #[serde(default)]
-    pub before: Option<Cursor>,
-    #[serde(default)]
-    pub limit: Option<u32>,
-}
-
-impl GalleryQuery {
-    fn into_query(self) -> JobQuery {
-        JobQuery {
-            search: self.search.filter(|s| !s.trim().is_empty()),
-            mode: self.mode.filter(|m| !m.is_empty()),
-            state: self.state,
-            demo: self.demo,
-            before: self.before,
-            limit: self.limit,
-            ..JobQuery::default()
-        }
-    }
-}
-
-pub fn card(job: JobRecord, job_dir: &Path) -> JobCard {
-    let clip_seconds = match (&job.state, &job.video_path) {
-        (JobState::Completed, Some(video)) => {
-            media::probe(Path::new(video), &media::Limits::default())
-                .ok()
-                .and_then(|f| f.duration_seconds)
-        }
-        _ => None,
-    };
-    let preview_path = if job.state.is_terminal() {
-        None
-    } else {
-        latest_file(&job_dir.join("previews"))
-    };
-    JobCard {
-        job,
-        clip_seconds,
-        preview_path,
-    }
-}
-
-/// Preview frames are numbered `00001.png`, `00002.png`, …: the greatest name is the newest.
-fn latest_file(dir: &Path) -> Option<String> {
-    std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
-        .max()
-        .map(|p| p.display().to_string())
-}
 
 #[tauri::command]
 pub async fn submit_job(
     state: State<'_, AppState>,
     request: JobRequest,
 ) -> Result<String, UserError> {
-    let core = state.core()?;
-    core.engine
+    state
+        .studio()?
         .submit(request)
         .await
         .map_err(|e| explain("submit_job", e))
 }
 
+/// What Generate would produce and what stops it (the composer calls this as the user edits).
+#[tauri::command]
+pub async fn plan_job(state: State<'_, AppState>, request: JobRequest) -> Result<Plan, UserError> {
+    state
+        .studio()?
+        .plan(request)
+        .await
+        .map_err(|e| explain("plan_job", e))
+}
+
 #[tauri::command]
 pub async fn list_jobs(
     state: State<'_, AppState>,
-    query: GalleryQuery,
+    query: JobQuery,
 ) -> Result<CardPage, UserError> {
-    let core = state.core()?;
-    blocking("list_jobs", move || {
-        let page = core.engine.list_jobs(&query.into_query())?;
-        Ok(CardPage {
-            cards: page
-                .jobs
-                .into_iter()
-                .map(|j| {
-                    let dir = core.engine.job_dir(&j.id);
-                    card(j, &dir)
-                })
-                .collect(),
-            next: page.next,
-        })
-    })
-    .await
+    state
+        .studio()?
+        .gallery(query)
+        .await
+        .map_err(|e| explain("list_jobs", e))
 }
 
 #[tauri::command]
@@ -132,12 +51,11 @@ pub async fn job_detail(
     state: State<'_, AppState>,
     job_id: String,
 ) -> Result<JobDetail, UserError> {
-    let core = state.core()?;
-    blocking("job_detail", move || {
-        let id = core.engine.resolve_job_id(&job_id)?;
-        core.engine.job_detail(&id)
-    })
-    .await
+    state
+        .studio()?
+        .job_detail(&job_id)
+        .await
+        .map_err(|e| explain("job_detail", e))
 }
 
 #[tauri::command]
@@ -145,8 +63,8 @@ pub async fn cancel_job(
     state: State<'_, AppState>,
     job_id: String,
 ) -> Result<JobRecord, UserError> {
-    let core = state.core()?;
-    core.engine
+    state
+        .studio()?
         .cancel(&job_id)
         .await
         .map_err(|e| explain("cancel_job", e))
@@ -154,14 +72,8 @@ pub async fn cancel_job(
 
 #[tauri::command]
 pub async fn retry_job(state: State<'_, AppState>, job_id: String) -> Result<String, UserError> {
-    let core = state.core()?;
-    refuse_demo(
-        &core
-            .engine
-            .job(&job_id)
-            .map_err(|e| explain("retry_job", e))?,
-    )?;
-    core.engine
+    state
+        .studio()?
         .retry(&job_id)
         .await
         .map_err(|e| explain("retry_job", e))
@@ -173,41 +85,21 @@ pub async fn replay_job(
     job_id: String,
     new_seed: bool,
 ) -> Result<String, UserError> {
-    let core = state.core()?;
-    refuse_demo(
-        &core
-            .engine
-            .job(&job_id)
-            .map_err(|e| explain("replay_job", e))?,
-    )?;
-    core.engine
+    state
+        .studio()?
         .replay(&job_id, new_seed)
         .await
         .map_err(|e| explain("replay_job", e))
 }
 
-/// Demo runs are never sent to a server: they are performed (see `demo_perform`).
-fn refuse_demo(job: &JobRecord) -> Result<(), UserError> {
-    if job.is_demo {
-        return Err(UserError::new(
-            "demo_run_not_sendable",
-            "This is a demo run: it is performed from its recording, never sent to a server.",
-            "Use Perform to show it, or copy its settings to the composer and Generate with your own server.",
-        )
-        .with_detail(format!("job {}", job.id)));
-    }
-    Ok(())
-}
-
 #[tauri::command]
 pub async fn reveal_job(state: State<'_, AppState>, job_id: String) -> Result<(), UserError> {
-    let core = state.core()?;
-    let dir = blocking("reveal_job", move || {
-        let id = core.engine.resolve_job_id(&job_id)?;
-        Ok(core.engine.job_dir(&id))
-    })
-    .await?;
-    open_folder("reveal_job", &dir)
+    let studio = state.studio()?;
+    let id = studio
+        .resolve_job_id(&job_id)
+        .await
+        .map_err(|e| explain("reveal_job", e))?;
+    open_folder("reveal_job", &studio.job_dir(&id))
 }
 
 /// Opens a folder of ours in the OS file manager.
@@ -238,13 +130,12 @@ pub async fn export_video(
     state: State<'_, AppState>,
     job_id: String,
 ) -> Result<Option<String>, UserError> {
-    let core = state.core()?;
-    let job = blocking("export_video", move || {
-        let id = core.engine.resolve_job_id(&job_id)?;
-        core.engine.job(&id)
-    })
-    .await?;
-    let Some(video) = job.video_path.clone() else {
+    let job = state
+        .studio()?
+        .job(&job_id)
+        .await
+        .map_err(|e| explain("export_video", e))?;
+    let Some(video) = job.video_path().map(str::to_string) else {
         return Err(UserError::new(
             "run_has_no_video",
             "This run has no finished video to export.",
@@ -252,7 +143,7 @@ pub async fn export_video(
         )
         .with_detail(format!("job {} is {}", job.id, job.state)));
     };
-    let suggested = suggested_name(&job);
+    let suggested = suggested_name(&job.prompt, &job.id);
     let target = crate::dialogs::save_file(
         &app,
         "export_video",
@@ -288,9 +179,8 @@ pub async fn export_video(
     }
 }
 
-fn suggested_name(job: &JobRecord) -> String {
-    let words: String = job
-        .prompt
+fn suggested_name(prompt: &str, id: &str) -> String {
+    let words: String = prompt
         .split_whitespace()
         .take(5)
         .collect::<Vec<_>>()
@@ -298,7 +188,7 @@ fn suggested_name(job: &JobRecord) -> String {
         .chars()
         .filter(|c| c.is_alphanumeric() || *c == '-')
         .collect();
-    let short = job.id.get(..8).unwrap_or(&job.id);
+    let short = id.get(..8).unwrap_or(id);
     if words.is_empty() {
         format!("animatrix-{short}.mp4")
     } else {
@@ -325,62 +215,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn gallery_query_accepts_what_the_ui_sends() {
-        let q: GalleryQuery = serde_json::from_str(
-            r#"{"search":"  ","mode":"","state":"failed","demo":null,"before":null,"limit":24}"#,
-        )
-        .expect("query");
-        let q = q.into_query();
-        assert_eq!(q.search, None, "blank search = no search");
-        assert_eq!(q.mode, None, "'' = every mode");
-        assert_eq!(q.state, Some(JobState::Failed));
-        assert_eq!(q.limit, Some(24));
-        assert!(
-            serde_json::from_str::<GalleryQuery>(r#"{"serach":"x"}"#).is_err(),
-            "a misspelt filter must not silently list everything"
-        );
-    }
-
-    #[test]
-    fn the_newest_preview_is_the_greatest_number() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        assert_eq!(latest_file(dir.path()), None);
-        for n in ["00002.png", "00010.png", "00009.png"] {
-            std::fs::write(dir.path().join(n), b"x").expect("write");
-        }
-        assert!(
-            latest_file(dir.path())
-                .expect("latest")
-                .ends_with("00010.png")
-        );
-    }
-
-    fn record(is_demo: bool) -> JobRecord {
-        serde_json::from_value(serde_json::json!({
-            "id": "0192abcd-ef", "comfy_prompt_id": "p", "client_id": "c", "endpoint_name": null,
-            "mode": "audio", "template_name": "s2v", "template_version": "1.0.0",
-            "profile": "draft", "aspect": "9:16", "prompt": "A knight sings: to the / camera!",
-            "negative_prompt": "", "settings": {}, "resolved_seed": 1, "frame_count": 80,
-            "state": "completed", "progress": 1.0, "error": null, "parent_job_id": null,
-            "relation": null, "is_demo": is_demo, "cancel_requested": false, "created_at": 0,
-            "updated_at": 0, "queued_at": null, "started_at": null, "finished_at": null,
-            "poster_path": null, "video_path": null, "seq": 1
-        }))
-        .expect("record")
-    }
-
-    #[test]
-    fn demo_runs_are_never_sent_to_a_server() {
-        let err = refuse_demo(&record(true)).expect_err("a demo run");
-        assert_eq!(err.code, "demo_run_not_sendable");
-        assert!(!err.suggestion.is_empty());
-        assert!(refuse_demo(&record(false)).is_ok());
-    }
-
-    #[test]
     fn export_names_are_readable_and_end_in_mp4() {
-        let job = record(false);
-        assert_eq!(suggested_name(&job), "a-knight-sings-to-the-0192abcd.mp4");
+        assert_eq!(
+            suggested_name("A knight sings: to the / camera!", "0192abcd-ef"),
+            "a-knight-sings-to-the-0192abcd.mp4"
+        );
         assert_eq!(
             with_mp4_extension(PathBuf::from("/tmp/clip")),
             PathBuf::from("/tmp/clip.mp4")

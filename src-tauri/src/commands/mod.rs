@@ -35,6 +35,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         templates::list_templates,
         templates::preflight,
         jobs::submit_job,
+        jobs::plan_job,
         jobs::list_jobs,
         jobs::job_detail,
         jobs::cancel_job,

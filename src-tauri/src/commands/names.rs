@@ -15,6 +15,7 @@ pub const COMMANDS: &[&str] = &[
     "list_templates",
     "preflight",
     "submit_job",
+    "plan_job",
     "list_jobs",
     "job_detail",
     "cancel_job",

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use animatrix_core::Studio;
-use animatrix_core::demo::{self, ExportOptions, Pace};
+use animatrix_core::demo::{ExportOptions, Pace};
 use animatrix_core::jobs::JobUpdate;
 use clap::Subcommand;
 
@@ -45,7 +45,7 @@ pub enum DemoCmd {
     },
 }
 
-pub fn run(studio: &Studio, cmd: DemoCmd, json: bool) -> Result<(), Failure> {
+pub async fn run(studio: &Studio, cmd: DemoCmd, json: bool) -> Result<(), Failure> {
     match cmd {
         DemoCmd::Export {
             jobs,
@@ -53,16 +53,17 @@ pub fn run(studio: &Studio, cmd: DemoCmd, json: bool) -> Result<(), Failure> {
             include_endpoint,
             label,
         } => {
-            let summary = demo::export(
-                studio,
-                &jobs,
-                &out,
-                &ExportOptions {
-                    label,
-                    include_endpoint,
-                },
-            )
-            .map_err(failure)?;
+            let summary = studio
+                .demo_export(
+                    jobs,
+                    out,
+                    ExportOptions {
+                        label,
+                        include_endpoint,
+                    },
+                )
+                .await
+                .map_err(failure)?;
             if json {
                 print_json(&summary);
             } else {
@@ -81,7 +82,7 @@ pub fn run(studio: &Studio, cmd: DemoCmd, json: bool) -> Result<(), Failure> {
             Ok(())
         }
         DemoCmd::Import { file } => {
-            let summary = demo::import(studio, &file).map_err(failure)?;
+            let summary = studio.demo_import(&file).await.map_err(failure)?;
             if json {
                 print_json(&summary);
             } else {
@@ -124,9 +125,9 @@ pub fn run(studio: &Studio, cmd: DemoCmd, json: bool) -> Result<(), Failure> {
                     });
                 }
                 (Some(s), _) => Pace::CompressedTo(Duration::from_secs(u64::from(s))),
-                (None, false) => demo::settings::get(studio)?.pace(),
+                (None, false) => studio.demo_settings().await?.pace(),
             };
-            play(studio, &job, pace, json)
+            play(studio, &job, pace, json).await
         }
     }
 }
@@ -140,34 +141,23 @@ fn failure(e: animatrix_core::CoreError) -> Failure {
     f
 }
 
-fn play(studio: &Studio, job: &str, pace: Pace, json: bool) -> Result<(), Failure> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .map_err(|e| Failure {
-            error: animatrix_common::UserError::new(
-                "internal_error",
-                "The CLI could not start its timer.",
-                "See the log.",
-            )
-            .with_detail(e.to_string()),
-            class: FailureClass::Other,
-        })?;
+async fn play(studio: &Studio, job: &str, pace: Pace, json: bool) -> Result<(), Failure> {
     let started = std::time::Instant::now();
-    let last_stage = std::cell::RefCell::new(String::new());
+    let last_stage = std::sync::Mutex::new(String::new());
     let show = |u: JobUpdate| {
         if json {
             print_json_line(&u);
             return;
         }
-        let mut last = last_stage.borrow_mut();
+        let mut last = last_stage.lock().unwrap_or_else(|p| p.into_inner());
         if *last != u.stage {
             println!("[{:>5.1}s] {}", started.elapsed().as_secs_f64(), u.stage);
             *last = u.stage.clone();
         }
     };
-    let outcome = runtime
-        .block_on(demo::perform(studio, job, pace, show))
+    let outcome = studio
+        .demo_perform(job, pace, show)
+        .await
         .map_err(failure)?;
     if json {
         print_json_line(&serde_json::json!({

@@ -9,19 +9,19 @@ use crate::cli::{EndpointAdd, EndpointCmd};
 use crate::exit::{Failure, FailureClass};
 use crate::output::print_json;
 
-pub fn run(studio: &Studio, cmd: EndpointCmd, json: bool) -> Result<(), Failure> {
+pub async fn run(studio: &Studio, cmd: EndpointCmd, json: bool) -> Result<(), Failure> {
     match cmd {
-        EndpointCmd::Add(args) => add(studio, args, json),
-        EndpointCmd::List => list(studio, json),
+        EndpointCmd::Add(args) => add(studio, args, json).await,
+        EndpointCmd::List => list(studio, json).await,
         EndpointCmd::Remove { name } => {
-            studio.remove_endpoint(&name)?;
+            studio.remove_endpoint(&name).await?;
             if !json {
                 println!("removed {name}");
             }
             Ok(())
         }
         EndpointCmd::Default { name } => {
-            studio.set_default_endpoint(&name)?;
+            studio.set_default_endpoint(&name).await?;
             if !json {
                 println!("{name} is now the default server");
             }
@@ -30,22 +30,24 @@ pub fn run(studio: &Studio, cmd: EndpointCmd, json: bool) -> Result<(), Failure>
     }
 }
 
-fn add(studio: &Studio, args: EndpointAdd, json: bool) -> Result<(), Failure> {
+async fn add(studio: &Studio, args: EndpointAdd, json: bool) -> Result<(), Failure> {
     let auth = AuthKind::parse(&args.auth)?;
     let secret = if auth.needs_secret() {
         Some(read_secret(&auth)?)
     } else {
         None
     };
-    let view = studio.add_endpoint(
-        NewEndpoint {
-            name: args.name,
-            base_url: args.url,
-            auth,
-            make_default: args.default,
-        },
-        secret,
-    )?;
+    let view = studio
+        .add_endpoint(
+            NewEndpoint {
+                name: args.name,
+                base_url: args.url,
+                auth,
+                make_default: args.default,
+            },
+            secret,
+        )
+        .await?;
     if json {
         print_json(&view);
     } else {
@@ -60,8 +62,8 @@ fn add(studio: &Studio, args: EndpointAdd, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn list(studio: &Studio, json: bool) -> Result<(), Failure> {
-    let endpoints = studio.list_endpoints()?;
+async fn list(studio: &Studio, json: bool) -> Result<(), Failure> {
+    let endpoints = studio.list_endpoints().await?;
     if json {
         print_json(&endpoints);
         return Ok(());

@@ -1,15 +1,13 @@
 //! `animatrix media probe|import`.
 
-use std::str::FromStr;
-
 use animatrix_core::Studio;
-use animatrix_core::media::{FitMode, ImportOptions, Limits, Role};
+use animatrix_core::media::{FitMode, Limits};
 
 use crate::cli::MediaCmd;
 use crate::exit::Failure;
 use crate::output::print_json;
 
-pub fn run(studio: &Studio, cmd: MediaCmd, json: bool) -> Result<(), Failure> {
+pub async fn run(studio: &Studio, cmd: MediaCmd, json: bool) -> Result<(), Failure> {
     match cmd {
         MediaCmd::Probe { file } => {
             let facts = animatrix_core::media::probe(&file, &Limits::default())?;
@@ -28,24 +26,20 @@ pub fn run(studio: &Studio, cmd: MediaCmd, json: bool) -> Result<(), Failure> {
         MediaCmd::Import {
             file,
             role,
+            template,
             aspect,
             pad,
         } => {
-            let role = Role::from_str(&role)?;
-            let options = ImportOptions {
-                target: aspect
-                    .as_deref()
-                    .map(animatrix_core::media_targets::default_target)
-                    .transpose()?,
-                fit: if pad { FitMode::Pad } else { FitMode::Crop },
-                ..ImportOptions::default()
-            };
-            let (asset, warnings) = studio.import_asset(&file, role, &options)?;
-            for w in &warnings {
+            let fit = if pad { FitMode::Pad } else { FitMode::Crop };
+            let imported = studio
+                .import_input(&file, template.as_deref(), &role, aspect.as_deref(), fit)
+                .await?;
+            for w in &imported.warnings {
                 eprintln!("warning: {w}");
             }
+            let asset = &imported.asset;
             if json {
-                print_json(&asset);
+                print_json(asset);
             } else {
                 println!(
                     "imported {} as {} ({}, {} bytes) -> asset {}",

@@ -1,10 +1,13 @@
-//! One module per command family; `run` opens the core once and dispatches.
+//! One module per command family; `run` opens the core once and dispatches. Every command is a
+//! short adapter over `animatrix_core::Studio`.
 
 pub(crate) mod demo;
 mod endpoint;
 mod jobs;
 mod media;
+mod request;
 mod server;
+mod watch;
 
 use animatrix_core::{Studio, logging};
 
@@ -13,42 +16,29 @@ use crate::exit::Failure;
 
 pub fn run(cli: Cli) -> Result<(), Failure> {
     let studio = Studio::open_default()?;
-    let console = if cli.verbose {
+    let console = if cli.global.verbose {
         logging::Console::Verbose
     } else {
         logging::Console::Quiet
     };
     // Logging is best effort for a CLI: a read-only log dir must not stop `endpoint list`.
     let _guard = logging::init(studio.data_dir(), console).ok();
-    let json = cli.json;
-    match cli.command {
-        Command::Endpoint(cmd) => endpoint::run(&studio, cmd, json),
-        Command::Media(cmd) => media::run(&studio, cmd, json),
-        Command::Demo(cmd) => demo::run(&studio, cmd, json),
-        other => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .map_err(|e| Failure {
-                    error: animatrix_common::UserError::new(
-                        "internal_error",
-                        "The CLI could not start its async runtime.",
-                        "See the log.",
-                    )
-                    .with_detail(e.to_string()),
-                    class: crate::exit::FailureClass::Other,
-                })?;
-            runtime.block_on(async move {
-                let engine = animatrix_core::jobs::Engine::new(studio)?;
-                match other {
-                    Command::Doctor { endpoint } => server::doctor(&engine, endpoint, json).await,
-                    Command::Templates { endpoint, offline } => {
-                        server::templates(&engine, endpoint, offline, json).await
-                    }
-                    cmd => jobs::run(&engine, cmd, json).await,
-                }
-            })
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Failure::internal("The CLI could not start its async runtime.", e.to_string())
+        })?;
+    let g = cli.global;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Endpoint(cmd) => endpoint::run(&studio, cmd, g.json).await,
+            Command::Media(cmd) => media::run(&studio, cmd, g.json).await,
+            Command::Demo(cmd) => demo::run(&studio, cmd, g.json).await,
+            Command::Doctor => server::doctor(&studio, g.endpoint, g.json).await,
+            Command::Templates => server::templates(&studio, g.endpoint, g.offline, g.json).await,
+            cmd => jobs::run(&studio, cmd, &g).await,
         }
-    }
+    })
 }

@@ -1,20 +1,19 @@
 //! `animatrix doctor` and `animatrix templates`.
 
 use animatrix_common::UserError;
-use animatrix_core::jobs::Engine;
+use animatrix_core::Studio;
 use serde_json::json;
 
 use crate::exit::{Failure, FailureClass};
 use crate::output::print_json;
 
-pub async fn doctor(engine: &Engine, endpoint: Option<String>, json: bool) -> Result<(), Failure> {
-    let conn = engine.connection(endpoint.as_deref()).await?;
-    let report = animatrix_comfy::doctor(&conn.client).await;
+pub async fn doctor(studio: &Studio, endpoint: Option<String>, json: bool) -> Result<(), Failure> {
+    let (name, report) = studio.test_endpoint(endpoint.as_deref()).await?;
     if json {
-        print_json(&json!({ "name": conn.endpoint.name, "report": report }));
+        print_json(&json!({ "name": name, "report": report }));
     } else {
         let yes = |b: bool| if b { "ok" } else { "NO" };
-        println!("server        {} ({})", conn.endpoint.name, report.endpoint);
+        println!("server        {} ({})", name, report.endpoint);
         println!("reachable     {}", yes(report.reachable));
         println!("sign-in       {}", yes(report.auth_ok));
         println!("live updates  {}", yes(report.websocket_ok));
@@ -62,59 +61,59 @@ pub async fn doctor(engine: &Engine, endpoint: Option<String>, json: bool) -> Re
 }
 
 pub async fn templates(
-    engine: &Engine,
+    studio: &Studio,
     endpoint: Option<String>,
     offline: bool,
     json: bool,
 ) -> Result<(), Failure> {
-    let list = engine.catalog().list();
-    let mut rows = Vec::new();
-    let conn = if offline {
+    let list = studio.templates();
+    let preflight = if offline {
         None
     } else {
-        Some(engine.connection(endpoint.as_deref()).await?)
+        let result = studio.preflight(endpoint.as_deref()).await?;
+        // An unreachable server is the command's failure (exit 3), after nothing is printed.
+        if let Some(e) = result.error {
+            return Err(Failure::from_user_error(e));
+        }
+        Some(result)
     };
-    for t in &list {
-        let template = engine.catalog().get(&t.name, &t.version)?;
-        let report = match &conn {
-            Some(c) => {
-                let info = c.object_info().await?;
-                let models = c.models_for(template).await?;
-                Some(animatrix_workflow::preflight(template, &info, &models))
-            }
-            None => None,
-        };
-        rows.push((t, template.manifest(), report));
-    }
+    let report_of = |name: &str, version: &str| {
+        preflight.as_ref().and_then(|p| {
+            p.reports
+                .iter()
+                .find(|r| r.template == name && r.version == version)
+        })
+    };
     if json {
-        let v: Vec<_> = rows
+        let v: Vec<_> = list
             .iter()
-            .map(|(t, m, r)| {
+            .map(|t| {
                 json!({
-                    "name": t.name, "version": t.version, "display_name": t.display_name,
-                    "mode": t.mode, "sub_mode": t.sub_mode, "latest": t.latest,
-                    "compatible": t.compatible, "capabilities": m.capabilities,
-                    "endpoint": conn.as_ref().map(|c| c.endpoint.name.clone()),
-                    "preflight": r,
+                    "template": t,
+                    "endpoint": preflight.as_ref().map(|p| p.endpoint.clone()),
+                    "preflight": report_of(&t.summary.name, &t.summary.version),
                 })
             })
             .collect();
         print_json(&v);
         return Ok(());
     }
-    for (t, _, r) in &rows {
-        let status = match r {
-            None => "not checked (offline)".to_string(),
-            Some(r) if r.ready => "ready".to_string(),
-            Some(r) => format!(
+    for t in &list {
+        let s = &t.summary;
+        let r = report_of(&s.name, &s.version);
+        let status = match (&preflight, r) {
+            (None, _) => "not checked (offline)".to_string(),
+            (Some(_), None) => "not checked (older version)".to_string(),
+            (Some(_), Some(r)) if r.ready => "ready".to_string(),
+            (Some(_), Some(r)) => format!(
                 "missing {} node type(s), {} model file(s)",
                 r.missing_nodes.len(),
                 r.missing_models.len()
             ),
         };
         println!(
-            "{:<14} {:<8} {:<34} {}",
-            t.name, t.version, t.display_name, status
+            "{:<16} {:<8} {:<34} {}",
+            s.name, s.version, s.display_name, status
         );
         if let Some(r) = r {
             for n in &r.missing_nodes {

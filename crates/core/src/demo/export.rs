@@ -6,24 +6,27 @@
 //! is reduced to known keys, and every JSON member is finally scrubbed of the endpoint's URL and
 //! host in case some free text (a warning) quoted it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use super::format::{
     MANIFEST_NAME, PACK_FORMAT, PACK_VERSION, PackManifest, PackMember, PackRun, RUN_RECORD,
-    RUNS_DIR, RunInput, RunOutput, RunRecord, TIMELINE, TemplateRef, Timeline, TimelineEvent,
-    safe_component,
+    RUNS_DIR, RunRecord, TIMELINE, Timeline, safe_component,
 };
-use crate::jobs::{JOB_MANIFEST, JobRecord, JobState, repo};
+use crate::jobs::manifests::JOB_MANIFEST_SCHEMA;
+use crate::jobs::{
+    BOUND_GRAPH_FILE, EventData, JOB_MANIFEST, JobInputRecord, JobManifest, JobRecord, JobState,
+    OutputKind, repo,
+};
 use crate::{CoreError, Studio};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -92,7 +95,7 @@ pub fn export(
     Ok(ExportSummary {
         path: out.display().to_string(),
         label: label_of(opts),
-        job_ids: runs.iter().map(|r| r.record.id.clone()).collect(),
+        job_ids: runs.iter().map(|r| r.record.job.id.clone()).collect(),
         members,
         bytes,
         uncompressed_bytes: uncompressed,
@@ -116,7 +119,7 @@ fn label_of(opts: &ExportOptions) -> String {
 struct RunExport {
     record: RunRecord,
     timeline: Timeline,
-    job_manifest: Option<Value>,
+    job_manifest: JobManifest,
     files: Vec<(String, PathBuf)>,
     /// Strings that must not leave the machine (endpoint URL and host) unless opted in.
     scrub: Vec<String>,
@@ -127,17 +130,18 @@ fn collect_runs(
     job_ids: &[String],
     opts: &ExportOptions,
 ) -> Result<Vec<RunExport>, CoreError> {
-    let db = studio.db();
-    let mut seen = HashSet::new();
-    let mut runs = Vec::new();
-    for given in job_ids {
-        let id = repo::resolve_id(&db, given)?;
-        if !seen.insert(id.clone()) {
-            continue;
+    studio.db().read_blocking(|db| {
+        let mut seen = HashSet::new();
+        let mut runs = Vec::new();
+        for given in job_ids {
+            let id = repo::resolve_id(db, given)?;
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            runs.push(collect_run(studio, db, &id, opts)?);
         }
-        runs.push(collect_run(studio, &db, &id, opts)?);
-    }
-    Ok(runs)
+        Ok(runs)
+    })
 }
 
 fn not_exportable(id: &str, reason: impl Into<String>) -> CoreError {
@@ -147,33 +151,33 @@ fn not_exportable(id: &str, reason: impl Into<String>) -> CoreError {
     }
 }
 
+/// The run's own records with every path on this machine replaced by its member name, and the
+/// server's name and address left out unless opted in.
 fn collect_run(
     studio: &Studio,
     db: &Connection,
     id: &str,
     opts: &ExportOptions,
 ) -> Result<RunExport, CoreError> {
-    let job = repo::get(db, id)?;
+    let mut job = repo::get(db, id)?;
     if job.state != JobState::Completed {
         return Err(not_exportable(
             id,
             format!("it is {}, only completed runs can be performed", job.state),
         ));
     }
-    let job_dir = studio
-        .data_dir()
-        .join(crate::jobs::engine::JOBS_DIR)
-        .join(id);
+    let job_dir = studio.job_dir(id);
     let mut files: Vec<(String, PathBuf)> = Vec::new();
     let mut used_names = HashSet::new();
+    let mut members: HashMap<String, String> = HashMap::new();
 
-    let mut outputs = Vec::new();
-    for o in repo::outputs(db, id)? {
+    let mut outputs = repo::outputs(db, id)?;
+    for o in &mut outputs {
         let src = PathBuf::from(&o.path);
         if !src.is_file() {
             return Err(not_exportable(
                 id,
-                format!("its {} file is missing ({})", o.kind, src.display()),
+                format!("its {} file is missing ({})", o.kind.as_str(), src.display()),
             ));
         }
         let base = src
@@ -181,33 +185,30 @@ fn collect_run(
             .map(|n| safe_component(&n.to_string_lossy()))
             .unwrap_or_else(|| "output".into());
         let file = unique(&mut used_names, "outputs", &base);
-        outputs.push(RunOutput {
-            kind: o.kind.clone(),
-            file: file.clone(),
-            size_bytes: o.size_bytes,
-            sha256: o.sha256.clone(),
-            server_filename: o.server_filename.clone(),
-            server_subfolder: o.server_subfolder.clone(),
-            node_id: o.node_id.clone(),
-        });
-        files.push((file, src));
+        members.insert(o.path.clone(), file.clone());
+        files.push((file.clone(), src));
+        o.path = file;
     }
-    if !outputs.iter().any(|o| o.kind == "video") {
+    if !outputs.iter().any(|o| o.kind == OutputKind::Video) {
         return Err(not_exportable(id, "it has no video"));
     }
-
+    if let Some(clip) = &mut job.clip {
+        clip.path = members.get(&clip.path).cloned().unwrap_or_default();
+        clip.poster_path = clip
+            .poster_path
+            .as_ref()
+            .and_then(|p| members.get(p).cloned());
+    }
     let inputs = collect_inputs(db, id, &mut files, &mut used_names)?;
-
-    let (endpoint_name, endpoint_url, scrub) = endpoint_fields(db, &job, opts);
-    let events = repo::events(db, id)?;
-    let t0 = events.first().map(|e| e.at).unwrap_or(job.created_at);
-    let mut timeline = Vec::new();
-    for e in &events {
-        let data = match e.kind.as_str() {
-            "preview" => {
-                let Some(file) = e.data.get("file").and_then(Value::as_str) else {
-                    continue;
-                };
+    let (endpoint_url, scrub) = endpoint_fields(db, &job, opts);
+    if !opts.include_endpoint {
+        job.endpoint = None;
+        job.request.target = None;
+    }
+    let mut events = Vec::new();
+    for mut e in repo::events(db, id)? {
+        match &e.data {
+            EventData::Preview { file } => {
                 let src = job_dir.join(file);
                 let Some(name) = file.strip_prefix("previews/") else {
                     continue;
@@ -218,109 +219,52 @@ fn collect_run(
                 }
                 let member = unique(&mut used_names, "previews", &safe_component(name));
                 files.push((member.clone(), src));
-                json!({ "file": member })
+                e.data = EventData::Preview { file: member };
             }
-            kind => keep_known_keys(kind, &e.data),
-        };
-        timeline.push(TimelineEvent {
-            at: e.at,
-            offset_ms: u64::try_from(e.at.saturating_sub(t0)).unwrap_or(0),
-            kind: e.kind.clone(),
-            state: e.state.map(|s| s.as_str().to_string()),
-            data,
-        });
+            EventData::Routed { .. } if !opts.include_endpoint => continue,
+            _ => {}
+        }
+        events.push(e);
     }
-
-    let mut settings = job.settings.clone();
-    if !opts.include_endpoint
-        && let Some(obj) = settings.as_object_mut()
-        && obj.contains_key("endpoint")
-    {
-        obj.insert("endpoint".into(), Value::Null);
-    }
-    let job_manifest = std::fs::read_to_string(job_dir.join(JOB_MANIFEST))
+    let bound_graph = std::fs::read_to_string(job_dir.join(BOUND_GRAPH_FILE))
         .ok()
-        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-        .map(|mut m| {
-            if !opts.include_endpoint
-                && let Some(obj) = m.as_object_mut()
-            {
-                obj.insert("endpoint".into(), Value::Null);
-            }
-            m
-        });
-
-    let record = RunRecord {
-        id: job.id.clone(),
-        comfy_prompt_id: job.comfy_prompt_id.clone(),
-        mode: job.mode.clone(),
-        template: TemplateRef {
-            name: job.template_name.clone(),
-            version: job.template_version.clone(),
-        },
-        profile: job.profile.clone(),
-        aspect: job.aspect.clone(),
-        prompt: job.prompt.clone(),
-        negative_prompt: job.negative_prompt.clone(),
-        settings,
-        resolved_seed: job.resolved_seed,
-        frame_count: job.frame_count,
-        state: job.state.as_str().into(),
-        created_at: job.created_at,
-        queued_at: job.queued_at,
-        started_at: job.started_at,
-        finished_at: job.finished_at,
-        endpoint_name,
-        endpoint_url,
-        inputs,
-        outputs,
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    let job_manifest = JobManifest {
+        schema: JOB_MANIFEST_SCHEMA,
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        job: job.clone(),
+        inputs: inputs.clone(),
+        outputs: outputs.clone(),
+        events: events.clone(),
+        bound_graph,
     };
     Ok(RunExport {
-        record,
-        timeline: Timeline { events: timeline },
+        record: RunRecord {
+            job,
+            inputs,
+            outputs,
+            endpoint_url,
+        },
+        timeline: Timeline { events },
         job_manifest,
         files,
         scrub,
     })
 }
 
-/// Event data reduced to what playback and the history view need; unknown kinds keep only
-/// their kind and time (their data could hold anything, e.g. a server's error text).
-fn keep_known_keys(kind: &str, data: &Value) -> Value {
-    let keys: &[&str] = match kind {
-        "state" => &["prompt_id"],
-        "progress" => &["fraction"],
-        "queue_position" => &["ahead"],
-        "prompt_posted" => &["prompt_id", "number"],
-        "warning" => &["message"],
-        _ => &[],
-    };
-    let Some(obj) = data.as_object() else {
-        return Value::Null;
-    };
-    let kept: serde_json::Map<String, Value> = keys
-        .iter()
-        .filter_map(|k| obj.get(*k).map(|v| ((*k).to_string(), v.clone())))
-        .collect();
-    if kept.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(kept)
-    }
-}
-
 fn endpoint_fields(
     db: &Connection,
     job: &JobRecord,
     opts: &ExportOptions,
-) -> (Option<String>, Option<String>, Vec<String>) {
+) -> (Option<String>, Vec<String>) {
     let view = job
-        .endpoint_name
+        .endpoint
         .as_deref()
         .and_then(|n| crate::store::endpoints::get(db, n).ok());
     let url = view.as_ref().map(|v| v.base_url.clone());
     if opts.include_endpoint {
-        return (job.endpoint_name.clone(), url, Vec::new());
+        return (url, Vec::new());
     }
     let mut scrub = Vec::new();
     if let Some(u) = &url {
@@ -332,49 +276,42 @@ fn endpoint_fields(
             scrub.push(host);
         }
     }
-    (None, None, scrub)
+    (None, scrub)
 }
 
+/// The run's inputs with their files packed as `inputs/<role>-<position>.<ext>` (and thumbnails
+/// beside them); the asset's paths become those members.
 fn collect_inputs(
     db: &Connection,
     job_id: &str,
     files: &mut Vec<(String, PathBuf)>,
     used: &mut HashSet<String>,
-) -> Result<Vec<RunInput>, CoreError> {
-    let mut stmt = db.prepare(
-        "SELECT role, position, uploaded_name, asset_id FROM job_inputs
-         WHERE job_id = ?1 ORDER BY role, position",
-    )?;
-    let rows: Vec<(String, i64, Option<String>, String)> = stmt
-        .query_map([job_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    let mut inputs = Vec::new();
-    for (role, position, uploaded_name, asset_id) in rows {
-        let a = crate::assets::get(db, &asset_id)?;
+) -> Result<Vec<JobInputRecord>, CoreError> {
+    let mut inputs = repo::inputs(db, job_id)?;
+    for input in &mut inputs {
+        let a = &mut input.asset;
         let src = a.path();
         if !src.is_file() {
             return Err(not_exportable(
                 job_id,
-                format!("its {role} input is missing ({})", src.display()),
+                format!("its {} input is missing ({})", input.role, src.display()),
             ));
         }
         let ext = src
             .extension()
             .map(|e| safe_component(&e.to_string_lossy()))
             .unwrap_or_else(|| "bin".into());
-        let stem = safe_component(&format!("{role}-{position}"));
+        let stem = safe_component(&format!("{}-{}", input.role, input.position));
         let file = unique(used, "inputs", &format!("{stem}.{ext}"));
         files.push((file.clone(), src));
-        let thumbnail = a
+        a.stored_path = file;
+        a.thumbnail_path = a
             .thumbnail_path
             .as_deref()
             .map(PathBuf::from)
             .filter(|p| p.is_file())
             .map(|p| {
-                let text = p.to_string_lossy().into_owned();
-                let text = text.to_ascii_lowercase();
+                let text = p.to_string_lossy().to_ascii_lowercase();
                 let ext = if text.ends_with(".webp") {
                     "webp"
                 } else if text.ends_with(".png") {
@@ -386,29 +323,6 @@ fn collect_inputs(
                 files.push((member.clone(), p));
                 member
             });
-        inputs.push(RunInput {
-            role,
-            position,
-            asset_id,
-            file,
-            thumbnail,
-            uploaded_name,
-            kind: a.kind,
-            mime: a.mime,
-            original_name: a.original_name,
-            width: a.width,
-            height: a.height,
-            duration_seconds: a.duration_seconds,
-            fps: a.fps,
-            frame_count: a.frame_count,
-            sample_rate: a.sample_rate,
-            channels: a.channels,
-            codec: a.codec,
-            size_bytes: a.size_bytes,
-            sha256: a.sha256,
-            waveform: a.waveform,
-            facts: a.facts,
-        });
     }
     Ok(inputs)
 }
@@ -509,7 +423,7 @@ impl PackWriter {
 
 fn json_bytes<T: Serialize>(value: &T, scrub: &[String]) -> Result<Vec<u8>, CoreError> {
     let mut text =
-        serde_json::to_string_pretty(value).map_err(|e| CoreError::Corrupt(e.to_string()))?;
+        serde_json::to_string_pretty(value).map_err(|e| CoreError::Internal(e.to_string()))?;
     for s in scrub.iter().filter(|s| !s.is_empty()) {
         text = text.replace(s.as_str(), "[server]");
     }
@@ -529,7 +443,7 @@ fn write_pack(
     };
     let mut listed = Vec::new();
     for run in runs {
-        let dir = format!("{RUNS_DIR}/{}", safe_component(&run.record.id));
+        let dir = format!("{RUNS_DIR}/{}", safe_component(&run.record.job.id));
         for (member, src) in &run.files {
             w.add_file(&format!("{dir}/{member}"), src)?;
         }
@@ -541,13 +455,18 @@ fn write_pack(
             .record
             .outputs
             .iter()
-            .map(|o| (&o.file, &o.sha256))
-            .chain(run.record.inputs.iter().map(|i| (&i.file, &i.sha256)));
+            .map(|o| (&o.path, &o.sha256))
+            .chain(
+                run.record
+                    .inputs
+                    .iter()
+                    .map(|i| (&i.asset.stored_path, &i.asset.sha256)),
+            );
         for (file, sha) in checks {
             let full = format!("{dir}/{file}");
             if by_name.get(full.as_str()).map(|m| &m.sha256) != Some(sha) {
                 return Err(not_exportable(
-                    &run.record.id,
+                    &run.record.job.id,
                     format!("{file} changed on disk since the run recorded it"),
                 ));
             }
@@ -560,18 +479,17 @@ fn write_pack(
             &format!("{dir}/{TIMELINE}"),
             &json_bytes(&run.timeline, &run.scrub)?,
         )?;
-        if let Some(m) = &run.job_manifest {
-            w.add_bytes(
-                &format!("{dir}/{JOB_MANIFEST}"),
-                &json_bytes(m, &run.scrub)?,
-            )?;
-        }
+        w.add_bytes(
+            &format!("{dir}/{JOB_MANIFEST}"),
+            &json_bytes(&run.job_manifest, &run.scrub)?,
+        )?;
+        let job = &run.record.job;
         listed.push(PackRun {
-            id: run.record.id.clone(),
+            id: job.id.clone(),
             dir,
-            mode: run.record.mode.clone(),
-            template: run.record.template.clone(),
-            prompt: run.record.prompt.clone(),
+            mode: job.mode.clone(),
+            template: job.template.clone(),
+            prompt: job.prompt.clone(),
         });
     }
     let scrub_all: Vec<String> = runs.iter().flat_map(|r| r.scrub.clone()).collect();

@@ -1,20 +1,23 @@
-//! The `.animatrix-demo` pack format, version 1 (docs/DEMO_PACKS.md is the reference).
+//! The `.animatrix-demo` pack format, version 2 (docs/DEMO_PACKS.md is the reference).
 //!
 //! A zip (deflate or stored members) holding `manifest.json` at its root and one folder per run
-//! under `runs/<run id>/`: `run.json` ([`RunRecord`]), `timeline.json` ([`Timeline`]),
+//! under `runs/<run id>/`: `run.json` ([`RunRecord`]: the job model's own records),
+//! `timeline.json` ([`Timeline`]),
 //! `job_manifest.json`, `inputs/` (normalized inputs), `outputs/` (video, poster) and
 //! `previews/` (live preview frames). The manifest lists every other member with its size and
 //! sha256; the importer refuses a pack whose members do not match it exactly.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::CoreError;
+use crate::jobs::{JobEvent, JobInputRecord, JobRecord, OutputRecord, TemplateRef};
 
 /// `manifest.json`'s `format` value.
 pub const PACK_FORMAT: &str = "animatrix-demo";
-/// The only pack version this build reads and writes.
-pub const PACK_VERSION: u64 = 1;
+/// The pack version this build writes.
+pub const PACK_VERSION: u64 = 2;
+/// The pack versions this build reads (version 1 through [`super::format_v1`]).
+pub const READABLE_VERSIONS: [u64; 2] = [1, 2];
 /// File extension of a pack (without the dot).
 pub const PACK_EXTENSION: &str = "animatrix-demo";
 pub const MANIFEST_NAME: &str = "manifest.json";
@@ -42,7 +45,7 @@ pub struct PackManifest {
 /// A run as listed in the manifest (enough to show the pack's contents before importing).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackRun {
-    /// The run's job id on the exporting machine.
+    /// The run's job id on the machine that exported it.
     pub id: String,
     /// Its folder in the pack, `runs/<id>`.
     pub dir: String,
@@ -59,108 +62,25 @@ pub struct PackMember {
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TemplateRef {
-    pub name: String,
-    pub version: String,
-}
-
-/// `runs/<id>/run.json`: the job row, its inputs and outputs, with file names relative to the
-/// run's folder.
+/// `runs/<id>/run.json`: the job, its inputs and its outputs exactly as the job model stores
+/// them, with every path on the exporting machine replaced by the member it was packed as
+/// (relative to the run's folder: `inputs/ground_truth-0.png`, `outputs/video_00001_.mp4`).
+/// The request names inputs by the exporting machine's asset ids; the importer maps them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
-    pub id: String,
-    pub comfy_prompt_id: String,
-    pub mode: String,
-    pub template: TemplateRef,
-    pub profile: String,
-    pub aspect: String,
-    pub prompt: String,
-    #[serde(default)]
-    pub negative_prompt: String,
-    /// The job request as the engine stored it (asset ids of the exporting machine; the
-    /// importer maps them to its own). `endpoint` is null unless the exporter opted in.
-    pub settings: Value,
-    pub resolved_seed: Option<i64>,
-    pub frame_count: Option<i64>,
-    pub state: String,
-    pub created_at: i64,
-    pub queued_at: Option<i64>,
-    pub started_at: Option<i64>,
-    pub finished_at: Option<i64>,
-    /// Only with `includes_endpoint`.
-    #[serde(default)]
-    pub endpoint_name: Option<String>,
+    pub job: JobRecord,
+    pub inputs: Vec<JobInputRecord>,
+    pub outputs: Vec<OutputRecord>,
     /// Only with `includes_endpoint`.
     #[serde(default)]
     pub endpoint_url: Option<String>,
-    pub inputs: Vec<RunInput>,
-    pub outputs: Vec<RunOutput>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunInput {
-    pub role: String,
-    pub position: i64,
-    /// The asset id on the exporting machine (settings refer to it).
-    pub asset_id: String,
-    /// The normalized file, e.g. `inputs/ground_truth-0.png`.
-    pub file: String,
-    /// Its 256 px thumbnail, e.g. `inputs/ground_truth-0.thumb.jpg`.
-    #[serde(default)]
-    pub thumbnail: Option<String>,
-    pub uploaded_name: Option<String>,
-    pub kind: String,
-    pub mime: String,
-    pub original_name: String,
-    pub width: Option<i64>,
-    pub height: Option<i64>,
-    pub duration_seconds: Option<f64>,
-    pub fps: Option<f64>,
-    pub frame_count: Option<i64>,
-    pub sample_rate: Option<i64>,
-    pub channels: Option<i64>,
-    pub codec: Option<String>,
-    pub size_bytes: i64,
-    pub sha256: String,
-    #[serde(default)]
-    pub waveform: Option<Vec<f32>>,
-    #[serde(default)]
-    pub facts: Value,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunOutput {
-    /// video | poster | image | audio | other
-    pub kind: String,
-    /// e.g. `outputs/video_00001_.mp4`
-    pub file: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub server_filename: Option<String>,
-    pub server_subfolder: Option<String>,
-    pub node_id: Option<String>,
-}
-
-/// `runs/<id>/timeline.json`: the job's events as recorded, oldest first.
+/// `runs/<id>/timeline.json`: the job's events as recorded, oldest first (preview frames as
+/// `previews/<name>` members).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timeline {
-    pub events: Vec<TimelineEvent>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TimelineEvent {
-    /// Milliseconds since the Unix epoch, as recorded.
-    pub at: i64,
-    /// Milliseconds since the run's first event.
-    pub offset_ms: u64,
-    /// state | progress | queue_position | preview | prompt_posted | warning | ...
-    pub kind: String,
-    /// For `state` events: the state entered.
-    #[serde(default)]
-    pub state: Option<String>,
-    #[serde(default)]
-    pub data: Value,
+    pub events: Vec<JobEvent>,
 }
 
 /// A member name is safe when every component is a plain name of `[A-Za-z0-9._-]` (not `.` or

@@ -18,19 +18,21 @@ use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use zip::ZipArchive;
 
 use super::format::{
-    MANIFEST_NAME, PACK_FORMAT, PACK_VERSION, PackManifest, RUN_RECORD, RUNS_DIR, RunInput,
-    RunRecord, TIMELINE, Timeline, check_member_path,
+    MANIFEST_NAME, PACK_FORMAT, PackManifest, READABLE_VERSIONS, RUN_RECORD, RUNS_DIR, RunRecord,
+    TIMELINE, Timeline, check_member_path,
 };
+use super::format_v1;
 use crate::assets::{self, AssetRecord};
-use crate::jobs::JobState;
-use crate::jobs::engine::JOBS_DIR;
+use crate::jobs::{
+    EventData, InputSource, JOBS_DIR, JobInputRecord, JobState, OutputKind, Role, repo,
+};
 use crate::{CoreError, Studio};
 
 /// Caps that keep a hostile pack from filling the disk or memory. The defaults fit real packs
@@ -313,7 +315,10 @@ fn read_manifest(
         .unwrap_or_default()
         .to_string();
     let version = raw.get("version").cloned().unwrap_or(Value::Null);
-    if format != PACK_FORMAT || version.as_u64() != Some(PACK_VERSION) {
+    let readable = version
+        .as_u64()
+        .is_some_and(|v| READABLE_VERSIONS.contains(&v));
+    if format != PACK_FORMAT || !readable {
         return Err(CoreError::DemoPackUnsupportedVersion {
             format,
             version: version.to_string(),
@@ -470,8 +475,17 @@ fn load_runs(
         .collect();
     let mut runs = Vec::new();
     for run in &manifest.runs {
-        let record: RunRecord = read_json(root, &format!("{}/{RUN_RECORD}", run.dir), limits)?;
-        let timeline: Timeline = read_json(root, &format!("{}/{TIMELINE}", run.dir), limits)?;
+        let record: Value = read_json(root, &format!("{}/{RUN_RECORD}", run.dir), limits)?;
+        let timeline: Value = read_json(root, &format!("{}/{TIMELINE}", run.dir), limits)?;
+        let (record, timeline) = if manifest.version == 1 {
+            (format_v1::run_record(&record)?, format_v1::timeline(&timeline))
+        } else {
+            let record: RunRecord = serde_json::from_value(record)
+                .map_err(|e| corrupt(format!("{}/{RUN_RECORD}: {e}", run.dir)))?;
+            let timeline: Timeline = serde_json::from_value(timeline)
+                .map_err(|e| corrupt(format!("{}/{TIMELINE}: {e}", run.dir)))?;
+            (record, timeline)
+        };
         validate_run(&run.dir, &record, &timeline, &members)?;
         runs.push(StagedRun {
             dir: run.dir.clone(),
@@ -482,8 +496,8 @@ fn load_runs(
     Ok(runs)
 }
 
-/// Everything the database's CHECK constraints and the player rely on, checked up front so a
-/// bad record is a clear `demo_pack_corrupt`, not a storage error half-way.
+/// Everything the database's constraints and the player rely on, checked up front so a bad
+/// record is a clear `demo_pack_corrupt`, not a storage error half-way.
 fn validate_run(
     dir: &str,
     r: &RunRecord,
@@ -491,13 +505,14 @@ fn validate_run(
     members: &HashMap<&str, &super::format::PackMember>,
 ) -> Result<(), CoreError> {
     let bad = |what: String| corrupt(format!("{dir}/{RUN_RECORD}: {what}"));
-    if !matches!(r.mode.as_str(), "animate" | "audio") {
-        return Err(bad(format!("unknown mode {:?}", r.mode)));
+    let job = &r.job;
+    if !Role::is_valid(&job.mode) {
+        return Err(bad(format!("unknown mode {:?}", job.mode)));
     }
-    if r.state != JobState::Completed.as_str() {
-        return Err(bad(format!("state {:?} is not completed", r.state)));
+    if job.state != JobState::Completed {
+        return Err(bad(format!("state {:?} is not completed", job.state.as_str())));
     }
-    if r.id.is_empty() || r.id.len() > 128 {
+    if job.id.is_empty() || job.id.len() > 128 {
         return Err(bad("missing id".into()));
     }
     let file_ok = |file: &str, sha: &str| -> Result<(), CoreError> {
@@ -510,42 +525,27 @@ fn validate_run(
         }
     };
     for o in &r.outputs {
-        if !matches!(
-            o.kind.as_str(),
-            "video" | "poster" | "image" | "audio" | "other"
-        ) {
-            return Err(bad(format!("unknown output kind {:?}", o.kind)));
+        if !o.path.starts_with("outputs/") {
+            return Err(bad(format!("output {:?} outside outputs/", o.path)));
         }
-        if !o.file.starts_with("outputs/") {
-            return Err(bad(format!("output {:?} outside outputs/", o.file)));
-        }
-        file_ok(&o.file, &o.sha256)?;
+        file_ok(&o.path, &o.sha256)?;
     }
-    if !r.outputs.iter().any(|o| o.kind == "video") {
+    if !r.outputs.iter().any(|o| o.kind == OutputKind::Video) {
         return Err(bad("no video".into()));
     }
     for i in &r.inputs {
-        let role = i
-            .role
-            .parse::<animatrix_media::Role>()
-            .ok()
-            .ok_or_else(|| bad(format!("unknown input role {:?}", i.role)))?;
-        let kind = match role.kind() {
-            animatrix_media::MediaKind::Image => "image",
-            animatrix_media::MediaKind::Audio => "audio",
-            animatrix_media::MediaKind::Video => "video",
-        };
-        if i.kind != kind {
-            return Err(bad(format!("input {} is not {kind}", i.file)));
+        let file = &i.asset.stored_path;
+        if !Role::is_valid(i.role.as_str()) {
+            return Err(bad(format!("unknown input role {:?}", i.role.as_str())));
         }
-        if !i.file.starts_with("inputs/") || extension(&i.file).is_none() {
-            return Err(bad(format!(
-                "input {:?} is not a plain file in inputs/",
-                i.file
-            )));
+        if !matches!(i.asset.kind.as_str(), "image" | "audio" | "video") {
+            return Err(bad(format!("input {file} is of unknown kind {:?}", i.asset.kind)));
         }
-        file_ok(&i.file, &i.sha256)?;
-        if let Some(t) = &i.thumbnail {
+        if !file.starts_with("inputs/") || extension(file).is_none() {
+            return Err(bad(format!("input {file:?} is not a plain file in inputs/")));
+        }
+        file_ok(file, &i.asset.sha256)?;
+        if let Some(t) = &i.asset.thumbnail_path {
             check_member_path(t)?;
             if !t.starts_with("inputs/") || !members.contains_key(format!("{dir}/{t}").as_str()) {
                 return Err(bad(format!("thumbnail {t:?} is not in the pack")));
@@ -553,17 +553,7 @@ fn validate_run(
         }
     }
     for e in &timeline.events {
-        if let Some(s) = &e.state
-            && JobState::parse(s).is_none()
-        {
-            return Err(corrupt(format!("{dir}/{TIMELINE}: unknown state {s:?}")));
-        }
-        if e.kind == "preview" {
-            let file = e
-                .data
-                .get("file")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+        if let EventData::Preview { file } = &e.data {
             check_member_path(file)?;
             if !file.starts_with("previews/")
                 || !members.contains_key(format!("{dir}/{file}").as_str())
@@ -659,130 +649,20 @@ fn apply(
 ) -> Result<ImportSummary, CoreError> {
     let jobs_dir = studio.data_dir().join(JOBS_DIR);
     let store = assets::store(studio.data_dir())?;
-    let mut db = studio.db();
-    let tx = crate::store::write_tx(&mut db)?;
-    let mut placed = Placed {
-        paths: Vec::new(),
-        committed: false,
-    };
-    let mut out = Vec::new();
-    for run in runs {
-        let r = &run.record;
-        let video_sha = r
-            .outputs
-            .iter()
-            .find(|o| o.kind == "video")
-            .map(|o| o.sha256.clone())
-            .unwrap_or_default();
-        if let Some(existing) = already_imported(&tx, r, &video_sha)? {
-            out.push(ImportedRun {
-                job_id: existing,
-                original_id: r.id.clone(),
-                mode: r.mode.clone(),
-                prompt: r.prompt.clone(),
-                imported: false,
-            });
-            continue;
+    let out = studio.db().write_blocking(|db| {
+        let tx = crate::store::write_tx(db)?;
+        let mut placed = Placed {
+            paths: Vec::new(),
+            committed: false,
+        };
+        let mut out = Vec::new();
+        for run in runs {
+            out.push(apply_run(&tx, &store, &jobs_dir, run, staging, &mut placed)?);
         }
-        let job_id = choose_job_id(&tx, &jobs_dir, r, &video_sha)?;
-        let run_dir = staging.join(&run.dir);
-        let job_dir = jobs_dir.join(&job_id);
-
-        // Inputs join the content-addressed store (deduplicated by sha256 and role).
-        let mut asset_ids: HashMap<String, String> = HashMap::new();
-        for input in &r.inputs {
-            let asset = place_input(&tx, &store, &run_dir, input, &mut placed)?;
-            asset_ids.insert(input.asset_id.clone(), asset.id.clone());
-        }
-        let prompt_id = free_prompt_id(&tx, &r.comfy_prompt_id)?;
-        let settings = remap_assets(r.settings.clone(), &asset_ids);
-        let now = crate::store::now_ms();
-        tx.execute(
-            "INSERT INTO jobs (id, comfy_prompt_id, client_id, endpoint_name, mode, template_name,
-                template_version, profile, aspect, prompt, negative_prompt, settings_json,
-                resolved_seed, frame_count, state, progress, is_demo, created_at, updated_at,
-                queued_at, started_at, finished_at)
-             VALUES (?1, ?2, 'demo', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'completed',
-                1.0, 1, ?14, ?15, ?16, ?17, ?18)",
-            params![
-                job_id,
-                prompt_id,
-                r.endpoint_name,
-                r.mode,
-                r.template.name,
-                r.template.version,
-                r.profile,
-                r.aspect,
-                r.prompt,
-                r.negative_prompt,
-                settings.to_string(),
-                r.resolved_seed,
-                r.frame_count,
-                r.created_at,
-                now,
-                r.queued_at,
-                r.started_at,
-                r.finished_at,
-            ],
-        )?;
-        for input in &r.inputs {
-            let asset_id = asset_ids.get(&input.asset_id).cloned().unwrap_or_default();
-            tx.execute(
-                "INSERT INTO job_inputs (job_id, asset_id, role, position, uploaded_name)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(job_id, role, position) DO NOTHING",
-                params![
-                    job_id,
-                    asset_id,
-                    input.role,
-                    input.position,
-                    input.uploaded_name
-                ],
-            )?;
-        }
-        for o in &r.outputs {
-            tx.execute(
-                "INSERT INTO outputs (job_id, kind, path, size_bytes, sha256, server_filename,
-                    server_subfolder, node_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    job_id,
-                    o.kind,
-                    job_dir.join(&o.file).display().to_string(),
-                    o.size_bytes,
-                    o.sha256,
-                    o.server_filename,
-                    o.server_subfolder,
-                    o.node_id,
-                    r.finished_at.unwrap_or(now),
-                ],
-            )?;
-        }
-        for e in &run.timeline.events {
-            let data = if e.data.is_null() {
-                None
-            } else {
-                Some(e.data.to_string())
-            };
-            tx.execute(
-                "INSERT INTO job_events (job_id, at, kind, state, data_json) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![job_id, e.at, e.kind, e.state, data],
-            )?;
-        }
-        // The run folder becomes the job folder (its inputs now live in the asset store;
-        // run.json stays as the record of where the run came from).
-        let _ = std::fs::remove_dir_all(run_dir.join("inputs"));
-        rename(&run_dir, &job_dir, &mut placed)?;
-        out.push(ImportedRun {
-            job_id,
-            original_id: r.id.clone(),
-            mode: r.mode.clone(),
-            prompt: r.prompt.clone(),
-            imported: true,
-        });
-    }
-    tx.commit()?;
-    placed.committed = true;
+        tx.commit()?;
+        placed.committed = true;
+        Ok(out)
+    })?;
     let imported = out.iter().filter(|r| r.imported).count();
     Ok(ImportSummary {
         label: manifest.label.clone(),
@@ -794,35 +674,106 @@ fn apply(
     })
 }
 
-/// The same run imported earlier: a demo job under one of its candidate ids with the same
-/// video bytes.
-fn already_imported(
-    tx: &Connection,
-    r: &RunRecord,
-    video_sha: &str,
-) -> Result<Option<String>, CoreError> {
-    for id in [r.id.clone(), derived_id(r, video_sha)] {
-        let hit: Option<String> = tx
-            .query_row(
-                "SELECT j.id FROM jobs j JOIN outputs o ON o.job_id = j.id
-                 WHERE j.id = ?1 AND j.is_demo = 1 AND o.kind = 'video' AND o.sha256 = ?2 LIMIT 1",
-                params![id, video_sha],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if hit.is_some() {
-            return Ok(hit);
+/// One run into the open transaction: its inputs join the asset store, the job and its
+/// records are written through the repository, the run folder becomes the job folder.
+fn apply_run(
+    tx: &Transaction<'_>,
+    store: &animatrix_media::AssetStore,
+    jobs_dir: &Path,
+    run: &StagedRun,
+    staging: &Path,
+    placed: &mut Placed,
+) -> Result<ImportedRun, CoreError> {
+    let r = &run.record;
+    let video_sha = r
+        .outputs
+        .iter()
+        .find(|o| o.kind == OutputKind::Video)
+        .map(|o| o.sha256.clone())
+        .unwrap_or_default();
+    let summary = |job_id: String, imported: bool| ImportedRun {
+        job_id,
+        original_id: r.job.id.clone(),
+        mode: r.job.mode.clone(),
+        prompt: r.job.prompt.clone(),
+        imported,
+    };
+    for id in [r.job.id.clone(), derived_id(&r.job.id, &video_sha)] {
+        if repo::demo_run_with_video(tx, &id, &video_sha)? {
+            return Ok(summary(id, false));
         }
     }
-    Ok(None)
+    let job_id = choose_job_id(tx, jobs_dir, &r.job.id, &video_sha)?;
+    let run_dir = staging.join(&run.dir);
+    let job_dir = jobs_dir.join(&job_id);
+
+    // Inputs join the content-addressed store (deduplicated by sha256 and role).
+    let mut inputs = Vec::new();
+    let mut asset_ids: HashMap<String, String> = HashMap::new();
+    for input in &r.inputs {
+        let asset = place_input(tx, store, &run_dir, input, placed)?;
+        asset_ids.insert(input.asset.id.clone(), asset.id.clone());
+        inputs.push(JobInputRecord {
+            asset,
+            ..input.clone()
+        });
+    }
+    let mut job = r.job.clone();
+    job.id = job_id.clone();
+    job.prompt_id = if repo::prompt_id_taken(tx, &job.prompt_id)? || job.prompt_id.is_empty() {
+        format!("demo-{}", uuid::Uuid::new_v4())
+    } else {
+        job.prompt_id
+    };
+    job.client_id = "demo".into();
+    job.is_demo = true;
+    job.progress = 1.0;
+    job.parent_job_id = None;
+    job.relation = None;
+    job.cancel_requested = false;
+    job.times.updated_at = crate::store::now_ms();
+    // The request names inputs by asset id: point them at this machine's assets so a demo run
+    // can be copied to the composer and generated for real later.
+    for input in &mut job.request.inputs {
+        if let InputSource::Asset(id) = &input.source
+            && let Some(new) = asset_ids.get(id)
+        {
+            input.source = InputSource::Asset(new.clone());
+        }
+    }
+    repo::insert_imported(tx, &job)?;
+    for input in &inputs {
+        repo::insert_input(tx, &job_id, input)?;
+    }
+    for o in &r.outputs {
+        let mut output = o.clone();
+        let path = job_dir.join(&o.path);
+        output.path = path.display().to_string();
+        if o.kind == OutputKind::Video
+            && let Ok(facts) = crate::jobs::clip_facts(&run_dir.join(&o.path))
+        {
+            output.duration_seconds = facts.seconds;
+            output.width = facts.width;
+            output.height = facts.height;
+        }
+        repo::add_output(tx, &job_id, &output)?;
+    }
+    for e in &run.timeline.events {
+        repo::insert_event(tx, &job_id, e.at, &e.data)?;
+    }
+    // The run folder becomes the job folder (its inputs now live in the asset store;
+    // run.json stays as the record of where the run came from).
+    let _ = std::fs::remove_dir_all(run_dir.join("inputs"));
+    rename(&run_dir, &job_dir, placed)?;
+    Ok(summary(job_id, true))
 }
 
 /// A stable second id for a run whose own id is taken here (e.g. imported on the machine that
 /// made it), so a re-import finds it again.
-fn derived_id(r: &RunRecord, video_sha: &str) -> String {
+fn derived_id(run_id: &str, video_sha: &str) -> String {
     let mut h = Sha256::new();
     h.update(b"animatrix-demo-run\0");
-    h.update(r.id.as_bytes());
+    h.update(run_id.as_bytes());
     h.update(b"\0");
     h.update(video_sha.as_bytes());
     let digest = h.finalize();
@@ -834,94 +785,49 @@ fn derived_id(r: &RunRecord, video_sha: &str) -> String {
 }
 
 fn job_id_free(tx: &Connection, jobs_dir: &Path, id: &str) -> Result<bool, CoreError> {
-    let taken: bool = tx.query_row(
-        "SELECT EXISTS(SELECT 1 FROM jobs WHERE id = ?1)",
-        [id],
-        |r| r.get(0),
-    )?;
-    Ok(!taken && !jobs_dir.join(id).exists())
+    Ok(!repo::exists(tx, id)? && !jobs_dir.join(id).exists())
 }
 
 fn choose_job_id(
     tx: &Connection,
     jobs_dir: &Path,
-    r: &RunRecord,
+    run_id: &str,
     video_sha: &str,
 ) -> Result<String, CoreError> {
     // The pack's own id is a path component here: only a safe one is reused.
-    let own_ok = check_member_path(&r.id).is_ok() && !r.id.contains('/');
-    if own_ok && job_id_free(tx, jobs_dir, &r.id)? {
-        return Ok(r.id.clone());
+    let own_ok = check_member_path(run_id).is_ok() && !run_id.contains('/');
+    if own_ok && job_id_free(tx, jobs_dir, run_id)? {
+        return Ok(run_id.to_string());
     }
-    let derived = derived_id(r, video_sha);
+    let derived = derived_id(run_id, video_sha);
     if job_id_free(tx, jobs_dir, &derived)? {
         return Ok(derived);
     }
     Ok(uuid::Uuid::now_v7().to_string())
 }
 
-fn free_prompt_id(tx: &Connection, wanted: &str) -> Result<String, CoreError> {
-    let taken: bool = tx.query_row(
-        "SELECT EXISTS(SELECT 1 FROM jobs WHERE comfy_prompt_id = ?1)",
-        [wanted],
-        |r| r.get(0),
-    )?;
-    Ok(if taken || wanted.is_empty() {
-        format!("demo-{}", uuid::Uuid::new_v4())
-    } else {
-        wanted.to_string()
-    })
-}
-
-/// The stored request names its inputs by asset id: point them at this machine's assets so a
-/// demo run can be replayed for real later.
-fn remap_assets(mut settings: Value, ids: &HashMap<String, String>) -> Value {
-    fn walk(v: &mut Value, ids: &HashMap<String, String>) {
-        match v {
-            Value::Object(map) => {
-                if let Some(Value::String(id)) = map.get_mut("asset")
-                    && let Some(new) = ids.get(id.as_str())
-                {
-                    *id = new.clone();
-                }
-                for (_, child) in map.iter_mut() {
-                    walk(child, ids);
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, ids)),
-            _ => {}
-        }
-    }
-    if let Some(inputs) = settings.get_mut("inputs") {
-        walk(inputs, ids);
-    }
-    settings
-}
-
 fn place_input(
     tx: &Transaction<'_>,
     store: &animatrix_media::AssetStore,
     run_dir: &Path,
-    input: &RunInput,
+    input: &JobInputRecord,
     placed: &mut Placed,
 ) -> Result<AssetRecord, CoreError> {
-    let role = input
-        .role
-        .parse::<animatrix_media::Role>()
-        .ok()
-        .ok_or_else(|| corrupt(format!("unknown input role {:?}", input.role)))?;
-    let ext = extension(&input.file).unwrap_or("bin").to_ascii_lowercase();
-    let target = store.path_for(&input.sha256, &ext);
+    let packed = &input.asset;
+    let ext = extension(&packed.stored_path)
+        .unwrap_or("bin")
+        .to_ascii_lowercase();
+    let target = store.path_for(&packed.sha256, &ext);
     if !target.exists() {
-        rename(&run_dir.join(&input.file), &target, placed)?;
+        rename(&run_dir.join(&packed.stored_path), &target, placed)?;
     }
-    let thumb_target = match &input.thumbnail {
+    let thumb_target = match &packed.thumbnail_path {
         Some(t) => {
             let suffix = format!(
                 "thumb.{}",
                 extension(t).unwrap_or("jpg").to_ascii_lowercase()
             );
-            let target = store.path_for(&input.sha256, &suffix);
+            let target = store.path_for(&packed.sha256, &suffix);
             if !target.exists() {
                 rename(&run_dir.join(t), &target, placed)?;
             }
@@ -929,30 +835,16 @@ fn place_input(
         }
         None => None,
     };
-    if let Some(existing) = assets::find(tx, &input.sha256, role)? {
+    if let Some(existing) = assets::find(tx, &packed.sha256, input.role.as_str())? {
         return Ok(existing);
     }
     let record = AssetRecord {
         id: uuid::Uuid::now_v7().to_string(),
-        kind: input.kind.clone(),
-        role: input.role.clone(),
-        original_name: input.original_name.clone(),
-        mime: input.mime.clone(),
-        width: input.width,
-        height: input.height,
-        duration_seconds: input.duration_seconds,
-        fps: input.fps,
-        frame_count: input.frame_count,
-        sample_rate: input.sample_rate,
-        channels: input.channels,
-        codec: input.codec.clone(),
-        size_bytes: input.size_bytes,
-        sha256: input.sha256.clone(),
+        role: input.role.to_string(),
         stored_path: target.display().to_string(),
         thumbnail_path: thumb_target,
-        waveform: input.waveform.clone(),
-        facts: input.facts.clone(),
         created_at: crate::store::now_ms(),
+        ..packed.clone()
     };
     assets::insert(tx, &record)?;
     Ok(record)

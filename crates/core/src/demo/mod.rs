@@ -14,6 +14,7 @@
 
 mod export;
 pub mod format;
+mod format_v1;
 mod import;
 mod play;
 mod sample;
@@ -22,6 +23,6 @@ pub mod settings;
 pub use export::{ExportOptions, ExportSummary, export};
 pub use format::{PACK_EXTENSION, PACK_FORMAT, PACK_VERSION, PackManifest};
 pub use import::{ImportLimits, ImportSummary, ImportedRun, import, import_with_limits, inspect};
-pub use play::{DemoInput, DemoStep, DemoTimeline, Pace, PerformOutcome, perform, timeline};
+pub use play::{DemoStep, DemoTimeline, Pace, PerformOutcome, perform, timeline};
 pub use sample::{SAMPLE_PACK, import_sample, import_sample_on_first_run};
 pub use settings::DemoSettings;

@@ -6,10 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::jobs::engine::JOBS_DIR;
-use crate::jobs::{JobEvent, JobRecord, JobState, JobUpdate, repo};
+use crate::jobs::{EventData, JobEvent, JobInputRecord, JobRecord, JobState, JobUpdate, repo};
 use crate::{CoreError, Studio};
 
 /// How fast a demo run is performed.
@@ -46,37 +44,12 @@ pub struct DemoStep {
     pub update: JobUpdate,
 }
 
-/// An input of the run, for filling the composer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DemoInput {
-    pub role: String,
-    pub position: i64,
-    pub asset_id: String,
-    pub kind: String,
-    pub original_name: String,
-    pub path: String,
-    pub thumbnail_path: Option<String>,
-    pub width: Option<i64>,
-    pub height: Option<i64>,
-    pub duration_seconds: Option<f64>,
-    pub waveform: Option<Vec<f32>>,
-}
-
-/// Everything needed to perform a run: the composer's content, the steps, the final output.
+/// Everything needed to perform a run: the composer's content (the job and its inputs, as the
+/// model stores them), the steps, the final output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DemoTimeline {
-    pub job_id: String,
-    pub is_demo: bool,
-    pub mode: String,
-    pub template_name: String,
-    pub template_version: String,
-    pub profile: String,
-    pub aspect: String,
-    pub prompt: String,
-    pub negative_prompt: String,
-    /// The stored job request (seed, framing, advanced parameters).
-    pub settings: Value,
-    pub inputs: Vec<DemoInput>,
+    pub job: JobRecord,
+    pub inputs: Vec<JobInputRecord>,
     /// Offset of the last step.
     pub duration_ms: u64,
     pub steps: Vec<DemoStep>,
@@ -104,9 +77,11 @@ fn not_playable(id: &str, reason: impl Into<String>) -> CoreError {
 
 /// The recorded steps of a completed run (full id or unique prefix).
 pub fn timeline(studio: &Studio, job_id: &str) -> Result<DemoTimeline, CoreError> {
-    let db = studio.db();
-    let id = repo::resolve_id(&db, job_id)?;
-    let job = repo::get(&db, &id)?;
+    let (job, events, inputs) = studio.db().read_blocking(|db| {
+        let id = repo::resolve_id(db, job_id)?;
+        Ok((repo::get(db, &id)?, repo::events(db, &id)?, repo::inputs(db, &id)?))
+    })?;
+    let id = job.id.clone();
     if job.state != JobState::Completed {
         return Err(not_playable(
             &id,
@@ -114,8 +89,8 @@ pub fn timeline(studio: &Studio, job_id: &str) -> Result<DemoTimeline, CoreError
         ));
     }
     let video_path = job
-        .video_path
-        .clone()
+        .video_path()
+        .map(str::to_string)
         .ok_or_else(|| not_playable(&id, "it has no video"))?;
     if !std::path::Path::new(&video_path).is_file() {
         return Err(not_playable(
@@ -123,54 +98,15 @@ pub fn timeline(studio: &Studio, job_id: &str) -> Result<DemoTimeline, CoreError
             format!("its video is missing ({video_path})"),
         ));
     }
-    let events = repo::events(&db, &id)?;
-    let job_dir = studio.data_dir().join(JOBS_DIR).join(&id);
-    let steps = steps_from_events(&job, &events, &job_dir);
-    let inputs = inputs_of(&db, &id)?;
+    let steps = steps_from_events(&job, &events, &studio.job_dir(&id));
     Ok(DemoTimeline {
         duration_ms: steps.last().map(|s| s.offset_ms).unwrap_or(0),
-        job_id: id,
-        is_demo: job.is_demo,
-        mode: job.mode.clone(),
-        template_name: job.template_name.clone(),
-        template_version: job.template_version.clone(),
-        profile: job.profile.clone(),
-        aspect: job.aspect.clone(),
-        prompt: job.prompt.clone(),
-        negative_prompt: job.negative_prompt.clone(),
-        settings: job.settings.clone(),
+        poster_path: job.poster_path().map(str::to_string),
+        job,
         inputs,
         steps,
         video_path,
-        poster_path: job.poster_path.clone(),
     })
-}
-
-fn inputs_of(db: &rusqlite::Connection, job_id: &str) -> Result<Vec<DemoInput>, CoreError> {
-    let mut stmt = db.prepare(
-        "SELECT role, position, asset_id FROM job_inputs WHERE job_id = ?1 ORDER BY role, position",
-    )?;
-    let rows: Vec<(String, i64, String)> = stmt
-        .query_map([job_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
-    let mut out = Vec::new();
-    for (role, position, asset_id) in rows {
-        let a = crate::assets::get(db, &asset_id)?;
-        out.push(DemoInput {
-            role,
-            position,
-            asset_id,
-            kind: a.kind,
-            original_name: a.original_name,
-            path: a.stored_path,
-            thumbnail_path: a.thumbnail_path,
-            width: a.width,
-            height: a.height,
-            duration_seconds: a.duration_seconds,
-            waveform: a.waveform,
-        });
-    }
-    Ok(out)
 }
 
 /// Replays the engine's own bookkeeping: state events set the state, `queue_position` the
@@ -181,13 +117,13 @@ fn steps_from_events(
     events: &[JobEvent],
     job_dir: &std::path::Path,
 ) -> Vec<DemoStep> {
-    let t0 = events.first().map(|e| e.at).unwrap_or(job.created_at);
+    let t0 = events.first().map(|e| e.at).unwrap_or(job.times.created_at);
     let offset = |at: i64| u64::try_from(at.saturating_sub(t0)).unwrap_or(0);
     let executing_end = events
         .iter()
         .find(|e| {
             matches!(
-                e.state,
+                e.data.state(),
                 Some(JobState::Collecting) | Some(JobState::Completed)
             )
         })
@@ -195,34 +131,24 @@ fn steps_from_events(
     let mut steps: Vec<DemoStep> = Vec::new();
     let mut u = JobUpdate::new(&job.id, JobState::Validating);
     for e in events {
-        match (e.kind.as_str(), e.state) {
-            ("state", Some(state)) => {
-                u.state = state;
-                if state != JobState::Queued {
+        match &e.data {
+            EventData::State { state, .. } => {
+                u.state = *state;
+                if *state != JobState::Queued {
                     u.queue_ahead = None;
                 }
-                if state == JobState::Completed {
+                if *state == JobState::Completed {
                     u.progress = 1.0;
                 }
             }
-            ("queue_position", _) if u.state == JobState::Queued => {
-                u.queue_ahead = e
-                    .data
-                    .get("ahead")
-                    .and_then(Value::as_u64)
-                    .map(|n| n as usize);
+            EventData::QueuePosition { ahead } if u.state == JobState::Queued => {
+                u.queue_ahead = Some(*ahead);
             }
-            ("progress", _) => {
-                let Some(f) = e.data.get("fraction").and_then(Value::as_f64) else {
-                    continue;
-                };
+            EventData::Progress { fraction } => {
                 // `+ 0.0` turns a recorded -0.0 into 0.0.
-                u.progress = f.clamp(0.0, 1.0) + 0.0;
+                u.progress = fraction.clamp(0.0, 1.0) + 0.0;
             }
-            ("preview", _) => {
-                let Some(file) = e.data.get("file").and_then(Value::as_str) else {
-                    continue;
-                };
+            EventData::Preview { file } => {
                 let path: PathBuf = job_dir.join(file);
                 // Only frames inside the job's own folder that are really there.
                 if !file.starts_with("previews/") || file.contains("..") || !path.is_file() {
@@ -248,7 +174,7 @@ fn steps_from_events(
         }
     }
     if steps.last().map(|s| s.update.state) != Some(JobState::Completed) {
-        let at = offset(job.finished_at.unwrap_or(t0)).max(steps.last().map_or(0, |s| s.offset_ms));
+        let at = offset(job.times.finished_at.unwrap_or(t0)).max(steps.last().map_or(0, |s| s.offset_ms));
         let mut done = JobUpdate::new(&job.id, JobState::Completed);
         done.preview_path = u.preview_path.clone();
         steps.push(DemoStep {
@@ -267,7 +193,10 @@ pub async fn perform(
     pace: Pace,
     tx: impl Fn(JobUpdate),
 ) -> Result<PerformOutcome, CoreError> {
-    let timeline = timeline(studio, job_id)?;
+    let timeline = {
+        let (studio, id) = (studio.clone(), job_id.to_string());
+        crate::store::off_thread(move || timeline(&studio, &id)).await?
+    };
     let scale = pace.scale(timeline.duration_ms);
     let start = tokio::time::Instant::now();
     for step in &timeline.steps {
@@ -282,7 +211,7 @@ pub async fn perform(
         tx(update);
     }
     Ok(PerformOutcome {
-        job_id: timeline.job_id.clone(),
+        job_id: timeline.job.id.clone(),
         video_path: timeline.video_path.clone(),
         poster_path: timeline.poster_path.clone(),
         steps: timeline.steps.len(),
@@ -307,8 +236,8 @@ mod tests {
 
     fn assert_send<T: Send>(_: &T) {}
 
-    #[test]
-    fn performances_can_be_spawned() {
+    #[tokio::test]
+    async fn performances_can_be_spawned() {
         // The app runs a performance on a spawned task: the future must be Send when the
         // callback is (it holds no database guard across an await).
         let dir = tempfile::tempdir().expect("tempdir");

@@ -14,11 +14,16 @@ pub static SAMPLE_PACK: &[u8] = include_bytes!("../../../../demo/sample.animatri
 /// there was nothing to do. A failed import leaves the flag unset (the next start tries again)
 /// and imports nothing (see `import`).
 pub fn import_sample_on_first_run(studio: &Studio) -> Result<Option<ImportSummary>, CoreError> {
-    if settings::get::<bool>(&studio.db(), SAMPLE_IMPORTED_KEY)?.unwrap_or(false) {
+    let done = studio
+        .db()
+        .read_blocking(|db| settings::get::<bool>(db, SAMPLE_IMPORTED_KEY))?;
+    if done.unwrap_or(false) {
         return Ok(None);
     }
     let summary = import_sample(studio)?;
-    settings::set(&studio.db(), SAMPLE_IMPORTED_KEY, &true)?;
+    studio
+        .db()
+        .write_blocking(|db| settings::set(db, SAMPLE_IMPORTED_KEY, &true))?;
     Ok(Some(summary))
 }
 

@@ -34,15 +34,18 @@ impl DemoSettings {
 
 /// The current demo settings (defaults on a fresh install: off, real time).
 pub fn get(studio: &Studio) -> Result<DemoSettings, CoreError> {
-    let db = studio.db();
-    Ok(DemoSettings {
-        demo_mode: settings::get::<bool>(&db, DEMO_MODE_KEY)?.unwrap_or(false),
-        demo_pace_seconds: settings::get::<Option<u32>>(&db, DEMO_PACE_KEY)?.flatten(),
+    studio.db().read_blocking(|db| {
+        Ok(DemoSettings {
+            demo_mode: settings::get::<bool>(db, DEMO_MODE_KEY)?.unwrap_or(false),
+            demo_pace_seconds: settings::get::<Option<u32>>(db, DEMO_PACE_KEY)?.flatten(),
+        })
     })
 }
 
 pub fn set_demo_mode(studio: &Studio, on: bool) -> Result<(), CoreError> {
-    settings::set(&studio.db(), DEMO_MODE_KEY, &on)
+    studio
+        .db()
+        .write_blocking(|db| settings::set(db, DEMO_MODE_KEY, &on))
 }
 
 /// `None` = real time; otherwise 1..=3600 seconds.
@@ -55,7 +58,9 @@ pub fn set_demo_pace(studio: &Studio, seconds: Option<u32>) -> Result<(), CoreEr
             reason: format!("use 1 to {MAX_PACE_SECONDS} seconds, or real time"),
         });
     }
-    settings::set(&studio.db(), DEMO_PACE_KEY, &seconds)
+    studio
+        .db()
+        .write_blocking(|db| settings::set(db, DEMO_PACE_KEY, &seconds))
 }
 
 /// Both at once (what the settings screen saves).

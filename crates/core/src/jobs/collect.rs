@@ -1,29 +1,24 @@
-//! Collecting a finished prompt: every output downloaded into the job's folder (names from the
-//! server are sanitized by the client), sizes verified, hashed, recorded; then the two manifests.
+//! Collecting a finished prompt into the job folder: every output downloaded (names from the
+//! server sanitized), checked to be what it claims (size, content, a video that probes as one),
+//! hashed and recorded with its measured facts. Takes the job's folder and the store only.
 
 use std::path::Path;
 
 use animatrix_comfy::model::history::HistoryEntry;
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::conn::ServerConn;
-use super::engine::Engine;
-use super::repo::{self, JobRecord, OutputRecord};
+use super::lifecycle::JobCtx;
+use super::model::{ClipFacts, OutputKind, OutputRecord};
+use super::repo;
 use crate::CoreError;
 
-pub const JOB_MANIFEST: &str = "job_manifest.json";
-pub const DEBUG_METADATA: &str = "debug_metadata.json";
-
 pub async fn collect(
-    engine: &Engine,
-    job: &JobRecord,
+    ctx: &JobCtx,
     conn: &ServerConn,
     entry: &HistoryEntry,
-    node_times: &[(String, i64)],
-) -> Result<(), CoreError> {
-    let dir = engine.job_dir(&job.id);
-    let out_dir = dir.join("outputs");
+) -> Result<Vec<OutputRecord>, CoreError> {
+    let out_dir = ctx.dir.join("outputs");
     std::fs::create_dir_all(&out_dir).map_err(|e| CoreError::io(&out_dir, e))?;
     let mut outputs = Vec::new();
     for file in entry.files() {
@@ -33,52 +28,110 @@ pub async fn collect(
         }
         let name = animatrix_comfy::sanitize::safe_component(&file.file.filename)?.to_string();
         let kind = output_kind(&file.file.subfolder, &name);
-        // Names are unique within a job: the templates save each kind under its own prefix.
         let dest = out_dir.join(&name);
         let got = conn.client.view_to_file(&file.file, &dest, |_| {}).await?;
-        let size = std::fs::metadata(&dest)
-            .map_err(|e| CoreError::io(&dest, e))?
-            .len();
-        if size != got.bytes || size == 0 {
-            return Err(CoreError::Corrupt(format!(
-                "output {} is {size} bytes on disk, {} received",
-                dest.display(),
-                got.bytes
-            )));
-        }
+        let record = tokio::task::spawn_blocking({
+            let dest = dest.clone();
+            move || verify(&dest, kind, got.bytes)
+        })
+        .await
+        .map_err(|e| CoreError::Internal(format!("verify task: {e}")))??;
         let record = OutputRecord {
-            kind: kind.to_string(),
-            path: dest.display().to_string(),
-            size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
-            sha256: sha256_file(&dest)?,
             server_filename: Some(file.file.filename.clone()),
             server_subfolder: Some(file.file.subfolder.clone()),
             node_id: Some(file.node_id.clone()),
+            ..record
         };
-        repo::add_output(&engine.studio().db(), &job.id, &record)?;
+        let (id, stored) = (ctx.job_id.clone(), record.clone());
+        ctx.db
+            .write(move |c| repo::add_output(c, &id, &stored))
+            .await?;
         outputs.push(record);
     }
-    if !outputs.iter().any(|o| o.kind == "video") {
-        return Err(CoreError::Corrupt(
-            "the server reported success but produced no video".into(),
-        ));
+    if !outputs.iter().any(|o| o.kind == OutputKind::Video) {
+        return Err(CoreError::ServerNoOutput {
+            detail: format!(
+                "history outputs: {}",
+                serde_json::to_string(&entry.outputs).unwrap_or_default()
+            ),
+        });
     }
-    write_manifests(engine, job, conn, entry, node_times, &outputs).await
+    Ok(outputs)
 }
 
-fn output_kind(subfolder: &str, name: &str) -> &'static str {
+/// Size on disk equals what was received and is not zero; a video probes as a video.
+fn verify(path: &Path, kind: OutputKind, received: u64) -> Result<OutputRecord, CoreError> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| CoreError::io(path, e))?
+        .len();
+    if size != received || size == 0 {
+        return Err(CoreError::DownloadMismatch {
+            file: path.display().to_string(),
+            detail: format!("{size} bytes on disk, {received} received"),
+        });
+    }
+    let mut record = OutputRecord {
+        kind,
+        path: path.display().to_string(),
+        size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
+        sha256: sha256_file(path)?,
+        server_filename: None,
+        server_subfolder: None,
+        node_id: None,
+        duration_seconds: None,
+        width: None,
+        height: None,
+    };
+    if kind == OutputKind::Video {
+        let facts = clip_facts(path)?;
+        record.duration_seconds = facts.seconds;
+        record.width = facts.width;
+        record.height = facts.height;
+    }
+    Ok(record)
+}
+
+/// Duration and size of a collected video, from its header. A file that is not a playable
+/// video (an HTML error page saved under an .mp4 name) is an error.
+pub fn clip_facts(path: &Path) -> Result<ClipFacts, CoreError> {
+    let facts = animatrix_media::probe(path, &animatrix_media::Limits::default()).map_err(|e| {
+        CoreError::OutputNotMedia {
+            file: path.display().to_string(),
+            detail: e.to_string(),
+        }
+    })?;
+    if !facts.has_video {
+        return Err(CoreError::OutputNotMedia {
+            file: path.display().to_string(),
+            detail: format!("{} has no video track", facts.mime),
+        });
+    }
+    Ok(ClipFacts {
+        path: path.display().to_string(),
+        seconds: facts.duration_seconds,
+        width: facts.width,
+        height: facts.height,
+        bytes: std::fs::metadata(path)
+            .map(|m| i64::try_from(m.len()).unwrap_or(i64::MAX))
+            .unwrap_or(0),
+        poster_path: None,
+    })
+}
+
+fn output_kind(subfolder: &str, name: &str) -> OutputKind {
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".mp4") || lower.ends_with(".webm") || lower.ends_with(".mov") {
-        "video"
+    let ends = |exts: &[&str]| exts.iter().any(|e| lower.ends_with(e));
+    if ends(&[".mp4", ".webm", ".mov"]) {
+        OutputKind::Video
     } else if subfolder.ends_with("/poster") || subfolder == "poster" || lower.starts_with("poster")
     {
-        "poster"
-    } else if lower.ends_with(".png") || lower.ends_with(".jpg") || lower.ends_with(".webp") {
-        "image"
-    } else if lower.ends_with(".flac") || lower.ends_with(".wav") || lower.ends_with(".mp3") {
-        "audio"
+        OutputKind::Poster
+    } else if ends(&[".png", ".jpg", ".webp"]) {
+        OutputKind::Image
+    } else if ends(&[".flac", ".wav", ".mp3"]) {
+        OutputKind::Audio
     } else {
-        "other"
+        OutputKind::Other
     }
 }
 
@@ -87,96 +140,4 @@ pub fn sha256_file(path: &Path) -> Result<String, CoreError> {
     let mut h = Sha256::new();
     std::io::copy(&mut f, &mut h).map_err(|e| CoreError::io(path, e))?;
     Ok(hex::encode(h.finalize()))
-}
-
-async fn write_manifests(
-    engine: &Engine,
-    job: &JobRecord,
-    conn: &ServerConn,
-    entry: &HistoryEntry,
-    node_times: &[(String, i64)],
-    outputs: &[OutputRecord],
-) -> Result<(), CoreError> {
-    let dir = engine.job_dir(&job.id);
-    let fresh = repo::get(&engine.studio().db(), &job.id)?;
-    let (inputs, events) = {
-        let db = engine.studio().db();
-        let mut stmt = db.prepare(
-            "SELECT i.role, i.position, i.uploaded_name, a.sha256, a.original_name, a.mime, a.size_bytes
-             FROM job_inputs i JOIN assets a ON a.id = i.asset_id WHERE i.job_id = ?1 ORDER BY i.role, i.position",
-        )?;
-        let inputs: Vec<Value> = stmt
-            .query_map([&job.id], |r| {
-                Ok(json!({
-                    "role": r.get::<_, String>(0)?,
-                    "position": r.get::<_, i64>(1)?,
-                    "uploaded_name": r.get::<_, Option<String>>(2)?,
-                    "sha256": r.get::<_, String>(3)?,
-                    "original_name": r.get::<_, String>(4)?,
-                    "mime": r.get::<_, String>(5)?,
-                    "size_bytes": r.get::<_, i64>(6)?,
-                }))
-            })?
-            .collect::<Result<_, _>>()?;
-        (inputs, repo::events(&db, &job.id)?)
-    };
-    let timings: Vec<Value> = events
-        .iter()
-        .filter_map(|e| e.state.map(|s| json!({ "state": s, "at_ms": e.at })))
-        .collect();
-    let warnings: Vec<Value> = events
-        .iter()
-        .filter(|e| e.kind == "warning")
-        .map(|e| e.data.get("message").cloned().unwrap_or(Value::Null))
-        .collect();
-    let bound: Value = std::fs::read_to_string(dir.join("bound_graph.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
-    let manifest = json!({
-        "schema": 1,
-        "job_id": job.id,
-        "app_version": env!("CARGO_PKG_VERSION"),
-        "mode": job.mode,
-        "template": { "name": job.template_name, "version": job.template_version },
-        "profile": job.profile,
-        "aspect": job.aspect,
-        "prompt": job.prompt,
-        "negative_prompt": job.negative_prompt,
-        "settings": job.settings,
-        "resolved_seed": fresh.resolved_seed,
-        "frame_count": fresh.frame_count,
-        "endpoint": job.endpoint_name,
-        "comfy_prompt_id": job.comfy_prompt_id,
-        "inputs": inputs,
-        "timings": timings,
-        "outputs": outputs.iter().map(|o| json!({
-            "kind": o.kind,
-            "file": Path::new(&o.path).file_name().map(|n| n.to_string_lossy().to_string()),
-            "size_bytes": o.size_bytes,
-            "sha256": o.sha256,
-        })).collect::<Vec<_>>(),
-        "bound_graph": bound,
-    });
-    let stats = conn.client.system_stats().await.ok();
-    let debug = json!({
-        "server": stats.as_ref().map(|s| json!({
-            "comfyui_version": s.system.comfyui_version,
-            "devices": s.devices.iter().map(|d| json!({ "name": d.name, "vram_total": d.vram_total, "vram_free": d.vram_free })).collect::<Vec<_>>(),
-        })),
-        "node_started_at_ms": node_times.iter().map(|(n, t)| json!({ "node": n, "at_ms": t })).collect::<Vec<_>>(),
-        "history_entry": serde_json::to_value(entry).unwrap_or(Value::Null),
-        "warnings": warnings,
-    });
-    write_json(&dir.join(JOB_MANIFEST), &manifest)?;
-    write_json(&dir.join(DEBUG_METADATA), &debug)?;
-    Ok(())
-}
-
-fn write_json(path: &Path, value: &Value) -> Result<(), CoreError> {
-    let text =
-        serde_json::to_string_pretty(value).map_err(|e| CoreError::Corrupt(e.to_string()))?;
-    let tmp = path.with_extension("json.part");
-    std::fs::write(&tmp, text).map_err(|e| CoreError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| CoreError::io(path, e))
 }

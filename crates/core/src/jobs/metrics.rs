@@ -148,34 +148,28 @@ pub fn median_run_seconds(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jobs::model::JobState;
     use crate::jobs::repo;
-    use crate::jobs::state::JobState;
 
     #[test]
     fn demo_runs_do_not_count_and_rates_are_right() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut c = crate::store::open(dir.path()).expect("open");
-        let null = serde_json::Value::Null;
+        let (_d, mut c) = repo::tests::db();
         for (id, demo, ok) in [
             ("a1", false, true),
             ("a2", false, false),
             ("d1", true, true),
         ] {
-            let mut j = repo::tests::new_job(id, "p");
-            j.is_demo = demo;
-            repo::insert(&mut c, &j).expect("insert");
-            repo::set_seed_and_frames(&c, id, 7, Some(81)).expect("frames");
-            repo::transition(&mut c, id, JobState::Queued, &null).expect("q");
-            repo::transition(&mut c, id, JobState::Executing, &null).expect("e");
+            repo::insert(&mut c, &repo::tests::new_job(id, "p"), &[]).expect("insert");
+            if demo {
+                c.execute("UPDATE jobs SET is_demo = 1 WHERE id = ?1", [id])
+                    .expect("demo");
+            }
+            repo::transition(&mut c, id, JobState::Queued).expect("q");
+            repo::transition(&mut c, id, JobState::Executing).expect("e");
             if ok {
-                repo::transition(&mut c, id, JobState::Completed, &null).expect("c");
+                repo::transition(&mut c, id, JobState::Completed).expect("c");
             } else {
-                let err = repo::JobError {
-                    code: "x".into(),
-                    message: String::new(),
-                    suggestion: String::new(),
-                    detail: String::new(),
-                };
+                let err = animatrix_common::UserError::new("x", "", "");
                 repo::fail(&mut c, id, &err).expect("f");
             }
         }
@@ -185,12 +179,12 @@ mod tests {
         assert_eq!(m.per_template[0].jobs, 2);
         assert!((m.per_template[0].failure_rate - 0.5).abs() < 1e-9);
         assert!(
-            median_run_seconds(&c, "lab", "s2v", "draft", 77)
+            median_run_seconds(&c, "lab", "talking", "draft", 77)
                 .expect("median")
                 .is_some()
         );
         assert!(
-            median_run_seconds(&c, "other", "s2v", "draft", 77)
+            median_run_seconds(&c, "other", "talking", "draft", 77)
                 .expect("median")
                 .is_none()
         );

@@ -1,19 +1,29 @@
-//! Jobs: the state machine, the engine that drives a job from Generate to a finished MP4,
-//! their rows and events in SQLite, history queries and metrics.
+//! Jobs: the one model, its repository, and the engine that drives a job from Generate to a
+//! finished MP4 in small steps (prepare -> run -> follow -> collect -> manifests).
 
+mod binding;
 mod collect;
 pub mod conn;
 pub mod engine;
+mod follow;
+pub mod legacy;
+mod lifecycle;
+pub mod manifests;
 pub mod metrics;
+pub mod model;
+mod prepare;
 pub mod progress;
 pub mod repo;
-pub mod request;
-pub mod state;
-pub mod update;
+mod run;
 
-pub use collect::{DEBUG_METADATA, JOB_MANIFEST};
-pub use engine::{Engine, JobDetail, JobInputView, Prepared};
-pub use repo::{Cursor, JobError, JobEvent, JobPage, JobQuery, JobRecord, OutputRecord};
-pub use request::{InputRef, JobInputs, JobRequest};
-pub use state::JobState;
-pub use update::JobUpdate;
+pub use collect::{clip_facts, sha256_file};
+pub use engine::{Engine, JOBS_DIR};
+pub use manifests::{DEBUG_METADATA, JOB_MANIFEST, JobManifest};
+pub use model::*;
+pub use prepare::{DRY_RUN_JOB_ID, Prepared, PreparedInput, template_for};
+pub use repo::{Cursor, JobPage, JobQuery};
+pub use run::{BOUND_GRAPH_FILE, upload_name};
+pub use binding::{
+    InputDecl, declarations as input_declarations, dry_bind, media_facts as driving_media_facts,
+    uploaded_inputs,
+};

@@ -3,7 +3,10 @@
 use rusqlite_migration::{M, Migrations};
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1_FOUNDATION)])
+    Migrations::new(vec![
+        M::up(V1_FOUNDATION),
+        M::up_with_hook(V2_TEMPLATES_AS_DATA, super::upgrade::v2_hook).foreign_key_check(),
+    ])
 }
 
 /// v1: endpoints, settings, assets, jobs with their inputs, events and outputs, FTS on prompts.
@@ -143,4 +146,106 @@ CREATE TRIGGER jobs_fts_update AFTER UPDATE OF prompt, negative_prompt ON jobs B
     VALUES ('delete', old.rowid, old.prompt, old.negative_prompt);
     INSERT INTO jobs_fts(rowid, prompt, negative_prompt) VALUES (new.rowid, new.prompt, new.negative_prompt);
 END;
+"#;
+
+/// v2: templates define studios and input roles (no fixed lists of modes or roles); a job may
+/// be a failover of another; a collected video keeps its duration and size, so the gallery
+/// never re-reads MP4 headers. Job requests move to the one model (the hook converts them and
+/// measures the videos already collected). SQLite cannot drop a CHECK constraint: the two
+/// tables are rebuilt (rowids kept, so the FTS index stays valid). Runs with foreign keys off
+/// (see `store::open`), then `foreign_key_check` verifies nothing dangles.
+const V2_TEMPLATES_AS_DATA: &str = r#"
+CREATE TABLE jobs_v2 (
+    id               TEXT PRIMARY KEY,
+    comfy_prompt_id  TEXT NOT NULL UNIQUE,
+    client_id        TEXT NOT NULL,
+    endpoint_name    TEXT,
+    mode             TEXT NOT NULL,
+    template_name    TEXT NOT NULL,
+    template_version TEXT NOT NULL,
+    profile          TEXT NOT NULL,
+    aspect           TEXT NOT NULL,
+    prompt           TEXT NOT NULL,
+    negative_prompt  TEXT NOT NULL DEFAULT '',
+    settings_json    TEXT NOT NULL,
+    resolved_seed    INTEGER,
+    frame_count      INTEGER,
+    state            TEXT NOT NULL CHECK (state IN ('draft', 'validating', 'uploading', 'queued',
+                         'executing', 'collecting', 'completed', 'failed', 'cancelled')),
+    progress         REAL NOT NULL DEFAULT 0,
+    error_code       TEXT,
+    error_message    TEXT,
+    error_suggestion TEXT,
+    error_detail     TEXT,
+    parent_job_id    TEXT REFERENCES jobs(id) ON DELETE SET NULL,
+    relation         TEXT CHECK (relation IS NULL OR relation IN ('retry', 'replay', 'failover')),
+    is_demo          INTEGER NOT NULL DEFAULT 0 CHECK (is_demo IN (0, 1)),
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    queued_at        INTEGER,
+    started_at       INTEGER,
+    finished_at      INTEGER
+);
+INSERT INTO jobs_v2 (rowid, id, comfy_prompt_id, client_id, endpoint_name, mode, template_name,
+    template_version, profile, aspect, prompt, negative_prompt, settings_json, resolved_seed,
+    frame_count, state, progress, error_code, error_message, error_suggestion, error_detail,
+    parent_job_id, relation, is_demo, cancel_requested, created_at, updated_at, queued_at,
+    started_at, finished_at)
+SELECT rowid, id, comfy_prompt_id, client_id, endpoint_name, mode, template_name,
+    template_version, profile, aspect, prompt, negative_prompt, settings_json, resolved_seed,
+    frame_count, state, progress, error_code, error_message, error_suggestion, error_detail,
+    parent_job_id, relation, is_demo, cancel_requested, created_at, updated_at, queued_at,
+    started_at, finished_at FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v2 RENAME TO jobs;
+CREATE INDEX jobs_by_created ON jobs(created_at DESC, id DESC);
+CREATE INDEX jobs_by_demo ON jobs(is_demo, created_at DESC, id DESC);
+CREATE INDEX jobs_by_state ON jobs(state, created_at DESC);
+CREATE INDEX jobs_by_mode ON jobs(mode, created_at DESC);
+CREATE INDEX jobs_by_endpoint ON jobs(endpoint_name, created_at DESC);
+CREATE INDEX jobs_by_template ON jobs(template_name, template_version, profile);
+CREATE TRIGGER jobs_fts_insert AFTER INSERT ON jobs BEGIN
+    INSERT INTO jobs_fts(rowid, prompt, negative_prompt) VALUES (new.rowid, new.prompt, new.negative_prompt);
+END;
+CREATE TRIGGER jobs_fts_delete AFTER DELETE ON jobs BEGIN
+    INSERT INTO jobs_fts(jobs_fts, rowid, prompt, negative_prompt)
+    VALUES ('delete', old.rowid, old.prompt, old.negative_prompt);
+END;
+CREATE TRIGGER jobs_fts_update AFTER UPDATE OF prompt, negative_prompt ON jobs BEGIN
+    INSERT INTO jobs_fts(jobs_fts, rowid, prompt, negative_prompt)
+    VALUES ('delete', old.rowid, old.prompt, old.negative_prompt);
+    INSERT INTO jobs_fts(rowid, prompt, negative_prompt) VALUES (new.rowid, new.prompt, new.negative_prompt);
+END;
+
+CREATE TABLE assets_v2 (
+    id               TEXT PRIMARY KEY,
+    kind             TEXT NOT NULL CHECK (kind IN ('image', 'audio', 'video')),
+    role             TEXT NOT NULL,
+    original_name    TEXT NOT NULL,
+    mime             TEXT NOT NULL,
+    width            INTEGER,
+    height           INTEGER,
+    duration_seconds REAL,
+    fps              REAL,
+    frame_count      INTEGER,
+    sample_rate      INTEGER,
+    channels         INTEGER,
+    codec            TEXT,
+    size_bytes       INTEGER NOT NULL,
+    sha256           TEXT NOT NULL,
+    stored_path      TEXT NOT NULL,
+    thumbnail_path   TEXT,
+    waveform_json    TEXT,
+    facts_json       TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    UNIQUE (sha256, role)
+);
+INSERT INTO assets_v2 SELECT * FROM assets;
+DROP TABLE assets;
+ALTER TABLE assets_v2 RENAME TO assets;
+
+ALTER TABLE outputs ADD COLUMN duration_seconds REAL;
+ALTER TABLE outputs ADD COLUMN width INTEGER;
+ALTER TABLE outputs ADD COLUMN height INTEGER;
 "#;

@@ -1,8 +1,12 @@
 //! SQLite store: one file in the data dir, WAL, foreign keys on, versioned migrations.
 
+mod db;
 pub mod endpoints;
 mod migrations;
 pub mod settings;
+mod upgrade;
+
+pub use db::{Db, off_thread};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,7 +22,20 @@ pub fn open(data_dir: &Path) -> Result<Connection, CoreError> {
     let path = db_path(data_dir);
     let mut conn = Connection::open(&path)?;
     configure(&conn)?;
+    // Foreign keys stay off while migrating: rebuilding a table (drop, then rename the new
+    // copy) would otherwise cascade the drop into job inputs, outputs and events. Migrations
+    // that rebuild run `PRAGMA foreign_key_check` before they commit.
+    conn.pragma_update(None, "foreign_keys", false)?;
     migrations::migrations().to_latest(&mut conn)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(conn)
+}
+
+/// A second connection for reads only (see [`Db`]). The writer has migrated the schema.
+pub(crate) fn open_reader(data_dir: &Path) -> Result<Connection, CoreError> {
+    let conn = Connection::open(db_path(data_dir))?;
+    configure(&conn)?;
+    conn.pragma_update(None, "query_only", true)?;
     Ok(conn)
 }
 

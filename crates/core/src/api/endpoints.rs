@@ -1,74 +1,45 @@
-//! The facade the CLI and the Tauri layer hold. Cheap to clone; thread-safe.
+//! Servers (endpoints): add, edit, remove, default, test. Secrets go to the OS keychain only.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
-
-use rusqlite::Connection;
+use animatrix_comfy::DoctorReport;
 use secrecy::SecretString;
 use tracing::info;
 
-use crate::config::{self, endpoints as ep};
+use super::Studio;
+use crate::config::endpoints as ep;
+use crate::store::off_thread;
 use crate::{AuthKind, CoreError, EndpointView, NewEndpoint, secrets, store};
 
-#[derive(Clone)]
-pub struct Studio {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    data_dir: PathBuf,
-    db: Mutex<Connection>,
-}
-
 impl Studio {
-    /// Opens the data dir from `ANIMATRIX_DATA_DIR` or the OS convention.
-    pub fn open_default() -> Result<Studio, CoreError> {
-        Studio::open(config::resolve_data_dir()?)
-    }
-
-    pub fn open(data_dir: PathBuf) -> Result<Studio, CoreError> {
-        std::fs::create_dir_all(&data_dir).map_err(|source| CoreError::DataDir {
-            path: data_dir.display().to_string(),
-            source,
-        })?;
-        let conn = store::open(&data_dir)?;
-        Ok(Studio {
-            inner: Arc::new(Inner {
-                data_dir,
-                db: Mutex::new(conn),
-            }),
-        })
-    }
-
-    pub fn data_dir(&self) -> &Path {
-        &self.inner.data_dir
-    }
-
-    /// The connection; a poisoned lock only means another thread panicked mid-call, and SQLite's
-    /// own transactions keep the data consistent, so we keep going.
-    pub fn db(&self) -> MutexGuard<'_, Connection> {
-        self.inner.db.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn list_endpoints(&self) -> Result<Vec<EndpointView>, CoreError> {
-        store::endpoints::list(&self.db())
-    }
-
-    pub fn endpoint(&self, name: &str) -> Result<EndpointView, CoreError> {
-        store::endpoints::get(&self.db(), name)
+    pub async fn list_endpoints(&self) -> Result<Vec<EndpointView>, CoreError> {
+        self.db().read(store::endpoints::list).await
     }
 
     /// The named endpoint, or the default one when `name` is `None`.
-    pub fn endpoint_or_default(&self, name: Option<&str>) -> Result<EndpointView, CoreError> {
-        match name {
-            Some(n) => self.endpoint(n),
-            None => store::endpoints::default(&self.db()),
-        }
+    pub async fn endpoint(&self, name: Option<&str>) -> Result<EndpointView, CoreError> {
+        self.engine().endpoint(name).await
+    }
+
+    /// Reachable, signed in, version, GPU, VRAM, queue: one server's health (the default when
+    /// `name` is `None`). A server that does not answer is a report saying so.
+    pub async fn test_endpoint(&self, name: Option<&str>) -> Result<(String, DoctorReport), CoreError> {
+        let conn = self.engine().connection(name).await?;
+        let report = animatrix_comfy::doctor(&conn.client).await;
+        info!(endpoint = %conn.endpoint.name, reachable = report.reachable, usable = report.usable, "connection tested");
+        Ok((conn.endpoint.name.clone(), report))
     }
 
     /// Validates everything before touching the keychain, stores the secret first, then the
     /// row; if the row fails the secret is removed again so nothing dangles.
-    pub fn add_endpoint(
+    pub async fn add_endpoint(
+        &self,
+        new: NewEndpoint,
+        secret: Option<String>,
+    ) -> Result<EndpointView, CoreError> {
+        let studio = self.clone();
+        off_thread(move || studio.add_endpoint_blocking(new, secret)).await
+    }
+
+    fn add_endpoint_blocking(
         &self,
         new: NewEndpoint,
         secret: Option<String>,
@@ -82,7 +53,7 @@ impl Studio {
                 kind: new.auth.label(),
             });
         }
-        if store::endpoints::exists(&self.db(), &new.name)? {
+        if self.db().read_blocking(|c| store::endpoints::exists(c, &new.name))? {
             return Err(CoreError::DuplicateEndpoint { name: new.name });
         }
         let has_secret = match (&new.auth, &secret) {
@@ -92,14 +63,9 @@ impl Studio {
                 true
             }
         };
-        let inserted = store::endpoints::insert(
-            &mut self.db(),
-            &new.name,
-            &base_url,
-            &new.auth,
-            has_secret,
-            new.make_default,
-        );
+        let inserted = self.db().write_blocking(|c| {
+            store::endpoints::insert(c, &new.name, &base_url, &new.auth, has_secret, new.make_default)
+        });
         if let Err(e) = inserted {
             if has_secret {
                 let _ = secrets::delete(&new.name);
@@ -107,18 +73,29 @@ impl Studio {
             return Err(e);
         }
         info!(endpoint = %new.name, url = %base_url, auth = %new.auth.label(), "endpoint added");
-        self.endpoint(&new.name)
+        self.db().read_blocking(|c| store::endpoints::get(c, &new.name))
     }
 
     /// Changes URL and auth; `secret: None` keeps the stored secret (the UI never reads it back).
-    pub fn update_endpoint(
+    pub async fn update_endpoint(
         &self,
         name: &str,
         base_url: &str,
         auth: AuthKind,
         secret: Option<String>,
     ) -> Result<EndpointView, CoreError> {
-        let current = self.endpoint(name)?;
+        let (studio, name, base_url) = (self.clone(), name.to_string(), base_url.to_string());
+        off_thread(move || studio.update_endpoint_blocking(&name, &base_url, auth, secret)).await
+    }
+
+    fn update_endpoint_blocking(
+        &self,
+        name: &str,
+        base_url: &str,
+        auth: AuthKind,
+        secret: Option<String>,
+    ) -> Result<EndpointView, CoreError> {
+        let current = self.db().read_blocking(|c| store::endpoints::get(c, name))?;
         let base_url = ep::normalize_base_url(base_url)?;
         auth.validate()?;
         let secret = non_empty_secret(secret);
@@ -138,14 +115,19 @@ impl Studio {
             }
             (_, None) => true,
         };
-        store::endpoints::update(&self.db(), name, &base_url, &auth, has_secret)?;
+        self.db().write_blocking(|c| store::endpoints::update(c, name, &base_url, &auth, has_secret))?;
         info!(endpoint = %name, url = %base_url, auth = %auth.label(), "endpoint updated");
-        self.endpoint(name)
+        self.db().read_blocking(|c| store::endpoints::get(c, name))
     }
 
-    pub fn remove_endpoint(&self, name: &str) -> Result<(), CoreError> {
-        let current = self.endpoint(name)?;
-        store::endpoints::remove(&self.db(), name)?;
+    pub async fn remove_endpoint(&self, name: &str) -> Result<(), CoreError> {
+        let (studio, name) = (self.clone(), name.to_string());
+        off_thread(move || studio.remove_endpoint_blocking(&name)).await
+    }
+
+    fn remove_endpoint_blocking(&self, name: &str) -> Result<(), CoreError> {
+        let current = self.db().read_blocking(|c| store::endpoints::get(c, name))?;
+        self.db().write_blocking(|c| store::endpoints::remove(c, name))?;
         if current.has_secret {
             // The row is gone either way; a keychain hiccup here only leaves an orphan secret
             // that the next add with this name overwrites.
@@ -157,37 +139,11 @@ impl Studio {
         Ok(())
     }
 
-    pub fn set_default_endpoint(&self, name: &str) -> Result<(), CoreError> {
-        store::endpoints::set_default(&mut self.db(), name)
+    pub async fn set_default_endpoint(&self, name: &str) -> Result<(), CoreError> {
+        let name = name.to_string();
+        self.db().write(move |c| store::endpoints::set_default(c, &name)).await
     }
 
-    /// Imports a file into the asset store (see `assets::import`).
-    pub fn import_asset(
-        &self,
-        path: &Path,
-        role: crate::media::Role,
-        options: &crate::media::ImportOptions,
-    ) -> Result<(crate::assets::AssetRecord, Vec<String>), CoreError> {
-        let result = crate::assets::import(&self.db(), self.data_dir(), path, role, options);
-        match &result {
-            Ok((a, _)) => {
-                info!(asset = %a.id, role = %a.role, sha256 = %a.sha256, "asset imported")
-            }
-            Err(e) => tracing::warn!(file = %path.display(), error = %e, "import refused"),
-        }
-        result
-    }
-
-    /// The secret for an endpoint, for building an authenticated client. Never logged.
-    pub fn endpoint_secret(
-        &self,
-        endpoint: &EndpointView,
-    ) -> Result<Option<SecretString>, CoreError> {
-        if !endpoint.has_secret {
-            return Ok(None);
-        }
-        secrets::load(&endpoint.name)
-    }
 }
 
 fn non_empty_secret(secret: Option<String>) -> Option<SecretString> {
@@ -216,54 +172,55 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fresh_install_has_the_production_default() {
+    #[tokio::test]
+    async fn fresh_install_has_the_production_default() {
         let (_d, s) = studio();
-        let list = s.list_endpoints().expect("list");
+        let list = s.list_endpoints().await.expect("list");
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].name, ep::DEFAULT_ENDPOINT_NAME);
         assert_eq!(list[0].base_url, ep::DEFAULT_ENDPOINT_URL);
         assert!(list[0].is_default);
     }
 
-    #[test]
-    fn add_list_default_remove() {
+    #[tokio::test]
+    async fn add_list_default_remove() {
         let (_d, s) = studio();
         let v = s
             .add_endpoint(new("lab", "http://gpu.lab.local:8188/"), None)
+            .await
             .expect("add");
         assert_eq!(v.base_url, "http://gpu.lab.local:8188");
         assert!(!v.is_default);
-        s.set_default_endpoint("lab").expect("default");
-        assert_eq!(s.endpoint_or_default(None).expect("default").name, "lab");
+        s.set_default_endpoint("lab").await.expect("default");
+        assert_eq!(s.endpoint(None).await.expect("default").name, "lab");
         assert!(matches!(
-            s.add_endpoint(new("lab", "http://other.local"), None),
+            s.add_endpoint(new("lab", "http://other.local"), None).await,
             Err(CoreError::DuplicateEndpoint { .. })
         ));
-        s.remove_endpoint("lab").expect("remove");
+        s.remove_endpoint("lab").await.expect("remove");
         assert!(matches!(
-            s.endpoint_or_default(None),
+            s.endpoint(None).await,
             Err(CoreError::NoDefaultEndpoint)
         ));
         assert!(matches!(
-            s.remove_endpoint("lab"),
+            s.remove_endpoint("lab").await,
             Err(CoreError::EndpointNotFound { .. })
         ));
     }
 
-    #[test]
-    fn secret_kinds_need_a_secret_and_bad_input_is_refused_before_storing() {
+    #[tokio::test]
+    async fn secret_kinds_need_a_secret_and_bad_input_is_refused_before_storing() {
         let (_d, s) = studio();
         let mut e = new("tok", "https://x.example");
         e.auth = AuthKind::Bearer;
         assert!(matches!(
-            s.add_endpoint(e, Some("\n".into())),
+            s.add_endpoint(e, Some("\n".into())).await,
             Err(CoreError::SecretRequired { .. })
         ));
         assert!(matches!(
-            s.add_endpoint(new("bad", "ftp://x"), None),
+            s.add_endpoint(new("bad", "ftp://x"), None).await,
             Err(CoreError::InvalidUrl { .. })
         ));
-        assert_eq!(s.list_endpoints().expect("list").len(), 1);
+        assert_eq!(s.list_endpoints().await.expect("list").len(), 1);
     }
 }

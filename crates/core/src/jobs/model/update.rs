@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::repo::JobError;
+use animatrix_common::UserError;
+
 use super::state::JobState;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,7 +26,7 @@ pub struct JobUpdate {
     /// The user-language stage label, e.g. "Generating 63%, about 3 min left".
     pub stage: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<JobError>,
+    pub error: Option<UserError>,
     /// When the core emitted it (ms since the Unix epoch), so a subscriber can measure how long
     /// the update took to reach the screen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
