@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::WorkflowError;
-use crate::manifest::{AnimateMode, Mode};
 use crate::template::Template;
 
 /// The app version templates are matched against.
@@ -26,8 +25,8 @@ pub struct TemplateSummary {
     pub name: String,
     pub version: String,
     pub display_name: String,
-    pub mode: Mode,
-    pub sub_mode: Option<AnimateMode>,
+    pub mode: String,
+    pub sub_mode: Option<String>,
     pub model_family: String,
     /// Whether this app version may use it.
     pub compatible: bool,
@@ -39,9 +38,9 @@ impl Catalog {
     /// Loads every `dir/<name>/<version>/manifest.json` for this app's version.
     pub fn load(dir: &Path) -> Result<Self, WorkflowError> {
         let app =
-            semver::Version::parse(APP_VERSION).map_err(|e| WorkflowError::TemplateInvalid {
-                template: "<app>".into(),
-                reason: format!("app version {APP_VERSION}: {e}"),
+            semver::Version::parse(APP_VERSION).map_err(|e| WorkflowError::InvalidAppVersion {
+                version: APP_VERSION.to_owned(),
+                reason: e.to_string(),
             })?;
         Self::load_for_app(dir, app)
     }
@@ -62,14 +61,9 @@ impl Catalog {
                     .and_then(|s| s.to_str())
                     .unwrap_or("");
                 if t.name() != folder_name || t.version().to_string() != folder_version {
-                    return Err(WorkflowError::TemplateInvalid {
+                    return Err(WorkflowError::TemplateFolderMismatch {
                         template: format!("{} {}", t.name(), t.version()),
-                        reason: format!(
-                            "lives in {}, expected <workflows>/{}/{}",
-                            version_dir.display(),
-                            t.name(),
-                            t.version()
-                        ),
+                        folder: version_dir,
                     });
                 }
                 let key = (t.name().to_owned(), t.version().clone());
@@ -88,10 +82,54 @@ impl Catalog {
                     .insert(t.version().clone(), t);
             }
         }
-        Ok(Self {
+        let catalog = Self {
             templates,
             app_version: app,
-        })
+        };
+        catalog.check_studios()?;
+        Ok(catalog)
+    }
+
+    /// Across templates: a mode has one label, either every template of a mode has a sub-mode
+    /// or none does, and no two templates claim the same mode and sub-mode (versions of one
+    /// template share theirs).
+    fn check_studios(&self) -> Result<(), WorkflowError> {
+        let mut labels: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut with_sub: BTreeMap<&str, bool> = BTreeMap::new();
+        let mut claims: BTreeMap<(&str, Option<&str>), &str> = BTreeMap::new();
+        for t in self.templates() {
+            let m = t.manifest();
+            match labels.insert(&m.mode, &m.mode_label) {
+                Some(first) if first != m.mode_label => {
+                    return Err(WorkflowError::ModeLabelConflict {
+                        mode: m.mode.clone(),
+                        first: first.to_owned(),
+                        second: m.mode_label.clone(),
+                    });
+                }
+                _ => {}
+            }
+            if with_sub
+                .insert(&m.mode, m.sub_mode.is_some())
+                .is_some_and(|had| had != m.sub_mode.is_some())
+            {
+                return Err(WorkflowError::SubModeMixed {
+                    mode: m.mode.clone(),
+                });
+            }
+            match claims.insert((&m.mode, m.sub_mode.as_deref()), &m.name) {
+                Some(first) if first != m.name => {
+                    return Err(WorkflowError::DuplicateStudio {
+                        mode: m.mode.clone(),
+                        sub_mode: m.sub_mode.clone(),
+                        first: first.to_owned(),
+                        second: m.name.clone(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     pub fn app_version(&self) -> &semver::Version {
@@ -142,7 +180,7 @@ impl Catalog {
                     version: version.to_string(),
                     display_name: m.display_name.clone(),
                     mode: m.mode.clone(),
-                    sub_mode: m.sub_mode,
+                    sub_mode: m.sub_mode.clone(),
                     model_family: m.model_family.clone(),
                     compatible: m.app_version.matches(&self.app_version),
                     latest: latest.as_ref() == Some(version),
@@ -157,18 +195,48 @@ impl Catalog {
         self.templates.values().flat_map(|v| v.values())
     }
 
-    /// Name of the latest template for a mode (and animate sub-mode), if there is exactly one.
-    pub fn name_for(&self, mode: Mode, sub_mode: Option<AnimateMode>) -> Option<&str> {
-        let mut names = self.templates.keys().filter(|name| {
-            self.latest(name)
-                .map(|t| t.manifest().mode == mode && t.manifest().sub_mode == sub_mode)
-                .unwrap_or(false)
-        });
-        let first = names.next()?;
-        if names.next().is_some() {
-            return None;
+    /// The latest compatible template of every name.
+    pub fn latest_templates(&self) -> impl Iterator<Item = &Template> {
+        self.templates
+            .keys()
+            .filter_map(|name| self.latest(name).ok())
+    }
+
+    /// The latest template of a mode and sub-mode (the CLI's friendly forms). Without a
+    /// sub-mode, a mode that has sub-modes gives its default one (the lowest `order`).
+    pub fn find(&self, mode: &str, sub_mode: Option<&str>) -> Result<&Template, WorkflowError> {
+        let mut of_mode: Vec<&Template> = self
+            .latest_templates()
+            .filter(|t| t.manifest().mode == mode)
+            .collect();
+        if of_mode.is_empty() {
+            let mut known: Vec<String> = self
+                .latest_templates()
+                .map(|t| t.manifest().mode.clone())
+                .collect();
+            known.sort();
+            known.dedup();
+            return Err(WorkflowError::ModeNotFound {
+                mode: mode.to_owned(),
+                known,
+            });
         }
-        Some(first.as_str())
+        of_mode.sort_by_key(|t| (t.manifest().order, t.manifest().sub_mode.clone()));
+        let Some(sub) = sub_mode else {
+            return Ok(of_mode[0]);
+        };
+        of_mode
+            .iter()
+            .find(|t| t.manifest().sub_mode.as_deref() == Some(sub))
+            .copied()
+            .ok_or_else(|| WorkflowError::SubModeNotFound {
+                mode: mode.to_owned(),
+                sub_mode: sub.to_owned(),
+                known: of_mode
+                    .iter()
+                    .filter_map(|t| t.manifest().sub_mode.clone())
+                    .collect(),
+            })
     }
 }
 
