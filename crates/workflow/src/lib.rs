@@ -16,6 +16,7 @@ mod bind;
 mod catalog;
 mod check;
 mod error;
+mod error_words;
 pub mod graph;
 pub mod manifest;
 mod models;

@@ -34,6 +34,8 @@ pub struct StudioTemplate {
     pub model_family: String,
     /// Shown on demand.
     pub capabilities: Capabilities,
+    /// The graph reads a prompt (otherwise the composer hides the prompt box).
+    pub takes_prompt: bool,
     /// Input chips in display order.
     pub inputs: Vec<StudioInput>,
     /// The role whose file sets the length; `None` for a fixed length.
@@ -291,6 +293,7 @@ pub(crate) fn studio_template(t: &Template) -> StudioTemplate {
         description: m.description.clone(),
         model_family: m.model_family.clone(),
         capabilities: m.capabilities.clone(),
+        takes_prompt: !m.slots.prompt.is_empty(),
         inputs: studio_inputs(t, m),
         timeline_input: t.timeline_role().map(str::to_owned),
         fps: m.timeline.fps,

@@ -1014,19 +1014,6 @@ fn broken_manifests_are_refused_with_a_reason() {
     animatrix_workflow::Template::from_json(&good.to_string(), &graph).unwrap();
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn released_templates_are_immutable() {
     // workflows/released.json pins the digest of every released version. Changing a released

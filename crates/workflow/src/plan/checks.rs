@@ -1,12 +1,10 @@
 //! The planner's checks of each setting against the manifest, each giving a typed error.
 
-use serde_json::{Value, json};
-
 use super::{Errors, IssueField, PlanIssue};
 use crate::WorkflowError;
-use crate::manifest::{Effect, FramingPreset, Manifest, ParameterKind, Profile, SetValue};
+use crate::manifest::{FramingPreset, Manifest, Profile};
 use crate::server::ServerFacts;
-use crate::settings::{Attached, JobSettings, MAX_SEED, Point};
+use crate::settings::{Attached, JobSettings, MAX_SEED};
 use crate::template::Template;
 
 /// Device needs and node classes against the server's facts.
@@ -151,7 +149,8 @@ pub(super) fn prompt(
 ) -> Result<String, WorkflowError> {
     check_len(&s.prompt, m.limits.max_prompt_chars)?;
     let p = s.prompt.trim();
-    if p.is_empty() {
+    // A template whose graph reads no prompt does not ask for one.
+    if p.is_empty() && !m.slots.prompt.is_empty() {
         return Err(WorkflowError::EmptyPrompt);
     }
     Ok(match hint {
@@ -243,216 +242,4 @@ pub(super) fn inputs(
             warnings.push(PlanIssue::warning("guidance_only", field, g.clone()));
         }
     }
-}
-
-fn type_name(v: &Value) -> String {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a true/false value",
-        Value::Number(_) => "a number",
-        Value::String(_) => "text",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-    .to_owned()
-}
-
-/// What the parameters (given or default) do to the graph; `None` when one is refused.
-pub(super) fn params(m: &Manifest, s: &JobSettings, errors: &mut Errors) -> Option<Effect> {
-    let mut ok = true;
-    for name in s.params.keys() {
-        if !m.parameters.iter().any(|p| &p.name == name) {
-            ok = false;
-            errors.push(
-                IssueField::param(name),
-                WorkflowError::UnknownParameter {
-                    template: m.name.clone(),
-                    name: name.clone(),
-                },
-            );
-        }
-    }
-    let mut effect = Effect::default();
-    for p in &m.parameters {
-        match param(p, s.params.get(&p.name)) {
-            Ok(e) => {
-                effect.set.extend(e.set);
-                effect.bypass.extend(e.bypass);
-            }
-            Err(e) => {
-                ok = false;
-                errors.push(IssueField::param(&p.name), e);
-            }
-        }
-    }
-    ok.then_some(effect)
-}
-
-fn out_of_range(name: &str, value: String, min: String, max: String) -> WorkflowError {
-    WorkflowError::ParameterOutOfRange {
-        name: name.to_owned(),
-        value,
-        min,
-        max,
-    }
-}
-
-fn param(p: &crate::manifest::Parameter, given: Option<&Value>) -> Result<Effect, WorkflowError> {
-    let wrong = |expected: &str, v: &Value| WorkflowError::ParameterWrongType {
-        name: p.name.clone(),
-        expected: expected.to_owned(),
-        got: type_name(v),
-    };
-    let set_all = |targets: &[crate::manifest::Target], v: Value| Effect {
-        set: targets
-            .iter()
-            .map(|t| SetValue {
-                node: t.node.clone(),
-                input: t.input.clone(),
-                value: v.clone(),
-                extension: t.extension,
-            })
-            .collect(),
-        bypass: Vec::new(),
-    };
-    match &p.kind {
-        ParameterKind::Int {
-            min,
-            max,
-            default,
-            targets,
-        } => {
-            let v = match given {
-                None => *default,
-                Some(v) => v.as_i64().ok_or_else(|| wrong("a whole number", v))?,
-            };
-            if v < *min || v > *max {
-                return Err(out_of_range(
-                    &p.name,
-                    v.to_string(),
-                    min.to_string(),
-                    max.to_string(),
-                ));
-            }
-            Ok(set_all(targets, json!(v)))
-        }
-        ParameterKind::Float {
-            min,
-            max,
-            default,
-            targets,
-        } => {
-            let v = match given {
-                None => *default,
-                Some(v) => v.as_f64().ok_or_else(|| wrong("a number", v))?,
-            };
-            if !v.is_finite() || v < *min || v > *max {
-                return Err(out_of_range(
-                    &p.name,
-                    v.to_string(),
-                    min.to_string(),
-                    max.to_string(),
-                ));
-            }
-            Ok(set_all(targets, json!(v)))
-        }
-        ParameterKind::Bool { default, on, off } => {
-            let v = match given {
-                None => *default,
-                Some(v) => v.as_bool().ok_or_else(|| wrong("true or false", v))?,
-            };
-            Ok(if v { on.clone() } else { off.clone() })
-        }
-        ParameterKind::Choice { default, options } => {
-            let v = match given {
-                None => default.as_str(),
-                Some(v) => v.as_str().ok_or_else(|| wrong("text", v))?,
-            };
-            options
-                .iter()
-                .find(|o| o.value == v)
-                .map(|o| o.effect.clone())
-                .ok_or_else(|| WorkflowError::InvalidChoice {
-                    name: p.name.clone(),
-                    value: v.to_owned(),
-                    allowed: options.iter().map(|o| o.value.clone()).collect(),
-                })
-        }
-    }
-}
-
-/// Maps normalized points on the source frame to pixels of the working frame, which ComfyUI's
-/// ImageScale makes by center-cropping the source to the target aspect and resizing.
-pub(super) fn points(
-    m: &Manifest,
-    s: &JobSettings,
-    aspect: &str,
-    width: u32,
-    height: u32,
-) -> Result<Option<(String, String)>, WorkflowError> {
-    let max = m.limits.max_points;
-    if max == 0 {
-        if s.points.is_empty() {
-            return Ok(None);
-        }
-        return Err(WorkflowError::PointsNotSupported {
-            template: m.name.clone(),
-        });
-    }
-    if s.points.is_empty() {
-        return Err(WorkflowError::MissingPoints {
-            template: m.name.clone(),
-        });
-    }
-    if s.points.len() > max as usize {
-        return Err(WorkflowError::TooManyPoints {
-            count: s.points.len(),
-            max,
-        });
-    }
-    let (w, h) = (f64::from(width), f64::from(height));
-    let (sw, sh) = match (s.media.video_width, s.media.video_height) {
-        (Some(a), Some(b)) if a > 0 && b > 0 => (f64::from(a), f64::from(b)),
-        _ => (w, h),
-    };
-    let scale = (w / sw).max(h / sh);
-    let (off_x, off_y) = ((sw * scale - w) / 2.0, (sh * scale - h) / 2.0);
-    let mut pixels = Vec::with_capacity(s.points.len());
-    for &Point { x, y } in &s.points {
-        if !(x.is_finite() && y.is_finite() && (0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y))
-        {
-            return Err(WorkflowError::PointOutOfRange { x, y });
-        }
-        let px = x * sw * scale - off_x;
-        let py = y * sh * scale - off_y;
-        if px < 0.0 || py < 0.0 || px > w || py > h {
-            return Err(WorkflowError::PointOutsideFrame {
-                x,
-                y,
-                aspect: aspect.to_owned(),
-            });
-        }
-        let px = (px.round() as u32).min(width - 1);
-        let py = (py.round() as u32).min(height - 1);
-        pixels.push(json!({"x": px, "y": py}));
-    }
-    let coords = Value::Array(pixels.clone()).to_string();
-    let store = json!({"positive": pixels, "negative": []}).to_string();
-    Ok(Some((coords, store)))
-}
-
-/// Points on a video of unknown size are mapped as if it had the output's aspect.
-pub(super) fn points_warning(m: &Manifest, s: &JobSettings) -> Option<PlanIssue> {
-    let video_driven = matches!(
-        &m.timeline.source,
-        crate::manifest::TimelineSource::Input(role)
-            if m.inputs.get(role).is_some_and(|i| i.kind == crate::manifest::InputKind::Video)
-    );
-    (video_driven && s.media.video_width.is_none() && !s.points.is_empty()).then(|| {
-        PlanIssue::warning(
-            "points_unscaled",
-            IssueField::Points,
-            "The video size is unknown; the marked points assume it already has the chosen aspect ratio.".into(),
-        )
-    })
 }

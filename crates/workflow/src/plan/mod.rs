@@ -3,6 +3,8 @@
 //! planner, so the composer's plan and the bound graph never disagree.
 
 mod checks;
+mod params;
+mod points;
 mod variant;
 
 use serde::{Deserialize, Serialize};
@@ -41,6 +43,24 @@ pub enum IssueField {
 }
 
 impl IssueField {
+    /// Where issues of this control come in the list: the order a user fixes them in (what
+    /// the template and server allow, then files, then choices, then words).
+    fn rank(&self) -> u8 {
+        match self {
+            Self::Template => 0,
+            Self::Input { .. } => 1,
+            Self::Points => 2,
+            Self::Profile => 3,
+            Self::Aspect => 4,
+            Self::Framing => 5,
+            Self::TargetDuration => 6,
+            Self::Param { .. } => 7,
+            Self::Prompt => 8,
+            Self::NegativePrompt => 9,
+            Self::Seed => 10,
+        }
+    }
+
     pub fn input(role: &str) -> Self {
         Self::Input {
             role: role.to_owned(),
@@ -235,12 +255,12 @@ pub(crate) fn plan_inner<'t>(
     let negative = errors.keep(IssueField::NegativePrompt, checks::negative(m, s));
     errors.keep(IssueField::Seed, checks::seed(s.seed));
     checks::inputs(m, attached, &mut errors, &mut warnings);
-    let params = checks::params(m, s, &mut errors);
+    let params = params::params(m, s, &mut errors);
     let points = match size {
-        Some((w, h)) => errors.keep(IssueField::Points, checks::points(m, s, &aspect, w, h)),
+        Some((w, h)) => errors.keep(IssueField::Points, points::points(m, s, &aspect, w, h)),
         None => None,
     };
-    warnings.extend(checks::points_warning(m, s));
+    warnings.extend(points::points_warning(m, s));
 
     let variant = profile.and_then(|p| variant::decide(t, p, server));
     let variant_applied = variant.as_ref().is_some_and(|v| v.applied);
@@ -268,6 +288,8 @@ pub(crate) fn plan_inner<'t>(
         warnings.extend(f.warnings.iter().cloned());
     }
 
+    // Checks ran in dependency order; users see them in fixing order (stable within a control).
+    errors.0.sort_by_key(|(field, _)| field.rank());
     let timing = frames.as_ref().map(|f| PlanTiming {
         fps: f.fps,
         frame_count: f.frame_count,

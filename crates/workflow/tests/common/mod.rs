@@ -142,3 +142,22 @@ pub fn reference_settings(t: &Template, profile: &str, aspect: &str) -> JobSetti
 pub fn no_random() -> impl FnMut() -> u64 {
     || panic!("a fixed seed must not draw a random one")
 }
+
+/// Copies a folder tree (a test data dir of templates).
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Test-only template folders (drop-in templates), laid out like `workflows/`.
+pub fn test_workflows_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/workflows"))
+}
