@@ -7,11 +7,13 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::WorkflowError;
+use crate::check::port_name;
 use crate::graph::{ApiGraph, NodeMeta, as_link, link, to_value};
-use crate::manifest::{Bypass, Effect, Manifest, ParameterKind, Profile, SetValue, Target};
-use crate::settings::{JobSettings, MAX_SEED, Point, UploadedInputs};
-use crate::template::{Template, port_name};
-use crate::timeline::{BindWarning, plan};
+use crate::manifest::{Bypass, Manifest, Target};
+use crate::plan::{PlanIssue, VariantPlan, plan_inner};
+use crate::server::ServerFacts;
+use crate::settings::{JobSettings, MAX_SEED, UploadedInputs};
+use crate::template::Template;
 
 /// Where random seeds come from when a job asks for one (`seed = -1`).
 pub trait SeedSource {
@@ -65,7 +67,10 @@ pub struct BoundGraph {
     pub video_prefix: String,
     /// `animatrix/<job_id>/poster`.
     pub poster_prefix: String,
-    pub warnings: Vec<BindWarning>,
+    /// The profile's preferred variant and whether it was applied.
+    pub variant: Option<VariantPlan>,
+    /// The plan's warnings (nothing that stops the job).
+    pub warnings: Vec<PlanIssue>,
 }
 
 impl BoundGraph {
@@ -75,62 +80,36 @@ impl BoundGraph {
     }
 }
 
-/// Binds a job onto a template.
+/// Binds a job onto a template: the planner's result (the same [`crate::plan`] the composer
+/// shows) written into the graph. `uploads` holds the server names of the bound inputs;
+/// `server` the facts that decide the profile variant (`None`: the preferred variant applies
+/// and no server checks are made). Refuses with the first issue the plan reports.
 pub fn bind(
     template: &Template,
     settings: &JobSettings,
     uploads: &UploadedInputs,
+    server: Option<&ServerFacts>,
     job_id: &str,
     seeds: &mut dyn SeedSource,
 ) -> Result<BoundGraph, WorkflowError> {
     let m = template.manifest();
-    check_identity(m, settings)?;
     check_job_id(job_id)?;
-
-    let profile_name = settings
-        .profile
-        .clone()
-        .unwrap_or_else(|| m.defaults.profile.clone());
-    let profile = m
-        .profiles
-        .get(&profile_name)
-        .ok_or_else(|| WorkflowError::UnknownProfile {
-            profile: profile_name.clone(),
-            allowed: m.profiles.keys().cloned().collect(),
+    check_uploads(m, uploads)?;
+    let planning = plan_inner(template, settings, &uploads.attached(), server);
+    if let Some(e) = planning.errors.into_iter().next() {
+        return Err(e);
+    }
+    let plan = planning.plan;
+    let r = planning
+        .resolved
+        .ok_or_else(|| WorkflowError::BindInvariant {
+            template: template.name().to_owned(),
+            reason: "a plan without issues resolved nothing".into(),
         })?;
-    let aspect = settings
-        .aspect
-        .clone()
-        .unwrap_or_else(|| m.defaults.aspect.clone());
-    let [base_w, base_h] =
-        *profile
-            .resolution
-            .get(&aspect)
-            .ok_or_else(|| WorkflowError::UnknownAspect {
-                aspect: aspect.clone(),
-                allowed: profile.resolution.keys().cloned().collect(),
-            })?;
-    let framing = resolve_framing(m, settings)?;
-    let (width, height) = scaled_resolution(
-        profile,
-        base_w,
-        base_h,
-        framing.map_or(1.0, |(_, f)| f.resolution_scale),
-    );
-
-    let prompt = compose_prompt(m, settings, framing.map(|(_, f)| f.prompt_hint.as_str()))?;
-    let negative = match &settings.negative_prompt {
-        Some(n) => {
-            check_len(n, m.limits.max_prompt_chars)?;
-            n.clone()
-        }
-        None => m.defaults.negative_prompt.clone(),
-    };
+    let profile = r.profile;
+    let frames = &r.frames;
     let seed = resolve_seed(settings.seed, seeds)?;
-    let input_values = resolve_inputs(m, uploads)?;
-    let effects = resolve_params(m, settings)?;
-    let points = resolve_points(m, settings, &aspect, width, height)?;
-    let frames = plan(m, &profile_name, profile, settings)?;
+    let (width, height) = (r.width, r.height);
 
     let video_prefix = format!("animatrix/{job_id}/video");
     let poster_prefix = format!("animatrix/{job_id}/poster");
@@ -138,18 +117,22 @@ pub fn bind(
     // Values to write, in order: later writes win.
     let mut writes: Vec<(Target, Value)> = Vec::new();
     let mut bypass: BTreeSet<Bypass> = profile.bypass.iter().cloned().collect();
-    for sv in profile.set.iter().chain(effects.set.iter()) {
-        writes.push((set_target(sv), sv.value.clone()));
+    let preferred = match (&profile.prefer, r.variant_applied) {
+        (Some(p), true) => p.set.as_slice(),
+        _ => &[],
+    };
+    for sv in profile.set.iter().chain(preferred).chain(&r.params.set) {
+        writes.push((sv.target(), sv.value.clone()));
     }
-    bypass.extend(effects.bypass.iter().cloned());
+    bypass.extend(r.params.bypass.iter().cloned());
     let s = &m.slots;
     let mut put = |targets: &[Target], v: Value| {
         for t in targets {
             writes.push((t.clone(), v.clone()));
         }
     };
-    put(&s.prompt, json!(prompt));
-    put(&s.negative_prompt, json!(negative));
+    put(&s.prompt, json!(r.prompt));
+    put(&s.negative_prompt, json!(r.negative));
     put(&s.steps, json!(profile.steps));
     put(&s.cfg, json!(profile.cfg));
     put(&s.sampler_name, json!(profile.sampler_name));
@@ -163,12 +146,14 @@ pub fn bind(
     put(&s.chunk_count, json!(frames.chunk_count));
     put(&s.video_prefix, json!(video_prefix));
     put(&s.poster_prefix, json!(poster_prefix));
-    if let Some((coords, store)) = &points {
+    if let Some((coords, store)) = &r.points {
         put(&s.points, json!(coords));
         put(&s.points_store, json!(store));
     }
-    for (targets, value) in &input_values {
-        put(targets, json!(value));
+    for (role, name) in uploads.iter() {
+        if let Some(decl) = m.inputs.get(role) {
+            put(&decl.targets, json!(name));
+        }
     }
     // The seed differs per segment, so extension targets are written at expansion.
     let (seed_ext, seed_base): (Vec<&Target>, Vec<&Target>) =
@@ -255,23 +240,12 @@ pub fn bind(
             if let Some((src, _)) = as_link(v)
                 && !graph.contains_key(src)
             {
-                return Err(WorkflowError::TemplateInvalid {
+                return Err(WorkflowError::BindInvariant {
                     template: template.name().to_owned(),
                     reason: format!("bound node {id}.{name} links to missing node {src}"),
                 });
             }
         }
-    }
-
-    let mut warnings = frames.warnings;
-    if matches!(m.timeline.source, crate::manifest::TimelineSource::Video)
-        && settings.media.video_width.is_none()
-        && !settings.points.is_empty()
-    {
-        warnings.push(BindWarning {
-            code: "points_unscaled".into(),
-            message: "The video size is unknown; the marked points assume it already has the chosen aspect ratio.".into(),
-        });
     }
 
     Ok(BoundGraph {
@@ -280,9 +254,9 @@ pub fn bind(
         template_digest: template.digest().to_owned(),
         graph: to_value(&graph),
         resolved_seed: seed,
-        profile: profile_name,
-        aspect,
-        framing: framing.map(|(name, _)| name.to_owned()),
+        profile: plan.profile,
+        aspect: plan.aspect,
+        framing: r.framing.map(|(name, _)| name.to_owned()),
         width,
         height,
         fps: frames.fps,
@@ -291,22 +265,15 @@ pub fn bind(
         duration_secs: f64::from(frames.frame_count) / frames.fps,
         video_prefix,
         poster_prefix,
-        warnings,
+        variant: plan.variant,
+        warnings: plan.warnings,
     })
 }
 
 fn invalid(t: &Template, what: &str) -> WorkflowError {
-    WorkflowError::TemplateInvalid {
+    WorkflowError::BindInvariant {
         template: t.name().to_owned(),
         reason: format!("extension {what} is inconsistent"),
-    }
-}
-
-fn set_target(sv: &SetValue) -> Target {
-    Target {
-        node: sv.node.clone(),
-        input: sv.input.clone(),
-        extension: sv.extension,
     }
 }
 
@@ -315,7 +282,7 @@ fn write(nodes: &mut ApiGraph, t: &Target, v: Value, template: &str) -> Result<(
     let slot = nodes
         .get_mut(&t.node)
         .and_then(|n| n.inputs.get_mut(&t.input))
-        .ok_or_else(|| WorkflowError::TemplateInvalid {
+        .ok_or_else(|| WorkflowError::BindInvariant {
             template: template.to_owned(),
             reason: format!("target {}.{} does not exist", t.node, t.input),
         })?;
@@ -346,11 +313,11 @@ fn apply_bypass(
                 .get(&current)
                 .and_then(|n| n.inputs.get(input))
                 .cloned()
-                .ok_or_else(|| WorkflowError::TemplateInvalid {
+                .ok_or_else(|| WorkflowError::BindInvariant {
                     template: template.name().to_owned(),
                     reason: format!("bypass input {current}.{input} is missing"),
                 })?;
-            let (src, _) = as_link(&v).ok_or_else(|| WorkflowError::TemplateInvalid {
+            let (src, _) = as_link(&v).ok_or_else(|| WorkflowError::BindInvariant {
                 template: template.name().to_owned(),
                 reason: format!("bypass input {current}.{input} is not a link"),
             })?;
@@ -376,27 +343,6 @@ fn apply_bypass(
     Ok(())
 }
 
-fn check_identity(m: &Manifest, s: &JobSettings) -> Result<(), WorkflowError> {
-    if s.template != m.name {
-        return Err(WorkflowError::TemplateMismatch {
-            settings: s.template.clone(),
-            template: m.name.clone(),
-        });
-    }
-    if let Some(requested) = s.animate_mode
-        && m.sub_mode != Some(requested)
-    {
-        return Err(WorkflowError::AnimateModeMismatch {
-            template: m.name.clone(),
-            requested: format!("{requested:?}").to_lowercase(),
-            actual: m
-                .sub_mode
-                .map_or("none".to_owned(), |a| format!("{a:?}").to_lowercase()),
-        });
-    }
-    Ok(())
-}
-
 fn check_job_id(job_id: &str) -> Result<(), WorkflowError> {
     let ok = (1..=64).contains(&job_id.len())
         && job_id
@@ -409,76 +355,6 @@ fn check_job_id(job_id: &str) -> Result<(), WorkflowError> {
             job_id: job_id.to_owned(),
         })
     }
-}
-
-fn check_len(text: &str, max: u32) -> Result<(), WorkflowError> {
-    let chars = text.chars().count();
-    if chars > max as usize {
-        return Err(WorkflowError::PromptTooLong { chars, max });
-    }
-    Ok(())
-}
-
-fn resolve_framing<'m>(
-    m: &'m Manifest,
-    s: &JobSettings,
-) -> Result<Option<(&'m str, &'m crate::manifest::FramingPreset)>, WorkflowError> {
-    let name = match (&s.framing, &m.defaults.framing) {
-        (Some(f), _) => f,
-        (None, Some(d)) => d,
-        (None, None) => return Ok(None),
-    };
-    m.framings
-        .get_key_value(name)
-        .map(|(k, v)| Some((k.as_str(), v)))
-        .ok_or_else(|| WorkflowError::UnknownFraming {
-            framing: name.clone(),
-            allowed: m.framings.keys().cloned().collect(),
-        })
-}
-
-/// Rounds to the nearest multiple of 16 (at least 16).
-fn round16(v: f64) -> u32 {
-    (((v / 16.0).round() as u32).max(1)) * 16
-}
-
-fn scaled_resolution(p: &Profile, w: u32, h: u32, scale: f64) -> (u32, u32) {
-    if (scale - 1.0).abs() < 1e-9 {
-        return (w, h);
-    }
-    let max_side = p.max_side.unwrap_or_else(|| {
-        p.resolution
-            .values()
-            .flat_map(|[a, b]| [*a, *b])
-            .max()
-            .unwrap_or(w.max(h))
-    });
-    let (mut sw, mut sh) = (f64::from(w) * scale, f64::from(h) * scale);
-    let longest = sw.max(sh);
-    if longest > f64::from(max_side) {
-        let k = f64::from(max_side) / longest;
-        sw *= k;
-        sh *= k;
-        // Round down so the cap holds.
-        let down = |v: f64| (((v / 16.0).floor() as u32).max(1)) * 16;
-        return (down(sw), down(sh));
-    }
-    (round16(sw), round16(sh))
-}
-
-fn compose_prompt(
-    m: &Manifest,
-    s: &JobSettings,
-    hint: Option<&str>,
-) -> Result<String, WorkflowError> {
-    check_len(&s.prompt, m.limits.max_prompt_chars)?;
-    let p = s.prompt.trim();
-    Ok(match hint {
-        None | Some("") => p.to_owned(),
-        Some(h) if p.is_empty() => h.to_owned(),
-        Some(h) if p.ends_with(['.', '!', '?', ',', ';']) => format!("{p} {h}"),
-        Some(h) => format!("{p}, {h}"),
-    })
 }
 
 fn resolve_seed(seed: i64, seeds: &mut dyn SeedSource) -> Result<u64, WorkflowError> {
@@ -505,207 +381,27 @@ fn safe_server_name(name: &str) -> bool {
         && !(name.len() >= 2 && name.as_bytes()[1] == b':')
 }
 
-fn resolve_inputs<'m>(
-    m: &'m Manifest,
-    up: &UploadedInputs,
-) -> Result<Vec<(&'m [Target], String)>, WorkflowError> {
-    for (name, _) in up.provided() {
-        if !m.inputs.contains_key(name) {
+/// Upload names must be safe server file names, for declared inputs that are bound.
+fn check_uploads(m: &Manifest, uploads: &UploadedInputs) -> Result<(), WorkflowError> {
+    for (role, name) in uploads.iter() {
+        let Some(decl) = m.inputs.get(role) else {
             return Err(WorkflowError::UnexpectedInput {
                 template: m.name.clone(),
-                input: name.to_owned(),
+                input: role.to_owned(),
             });
-        }
-    }
-    let mut out = Vec::new();
-    for (name, decl) in &m.inputs {
-        match up.get(name) {
-            Some(v) => {
-                if !safe_server_name(v) {
-                    return Err(WorkflowError::InvalidInputName {
-                        input: name.clone(),
-                        name: v.to_owned(),
-                    });
-                }
-                out.push((decl.targets.as_slice(), v.to_owned()));
-            }
-            None if decl.required => {
-                return Err(WorkflowError::MissingInput {
-                    input: name.clone(),
-                    label: decl.label.clone(),
-                });
-            }
-            None => {}
-        }
-    }
-    Ok(out)
-}
-
-fn type_name(v: &Value) -> String {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a true/false value",
-        Value::Number(_) => "a number",
-        Value::String(_) => "text",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-    .to_owned()
-}
-
-fn resolve_params(m: &Manifest, s: &JobSettings) -> Result<Effect, WorkflowError> {
-    for name in s.params.keys() {
-        if !m.parameters.iter().any(|p| &p.name == name) {
-            return Err(WorkflowError::UnknownParameter {
-                template: m.name.clone(),
-                name: name.clone(),
-            });
-        }
-    }
-    let mut effect = Effect::default();
-    for p in &m.parameters {
-        let given = s.params.get(&p.name);
-        let wrong = |expected: &str, v: &Value| WorkflowError::ParameterWrongType {
-            name: p.name.clone(),
-            expected: expected.to_owned(),
-            got: type_name(v),
         };
-        match &p.kind {
-            ParameterKind::Int {
-                min,
-                max,
-                default,
-                targets,
-            } => {
-                let v = match given {
-                    None => *default,
-                    Some(v) => v.as_i64().ok_or_else(|| wrong("a whole number", v))?,
-                };
-                if v < *min || v > *max {
-                    return Err(WorkflowError::ParameterOutOfRange {
-                        name: p.name.clone(),
-                        value: v.to_string(),
-                        min: min.to_string(),
-                        max: max.to_string(),
-                    });
-                }
-                effect.set.extend(targets.iter().map(|t| SetValue {
-                    node: t.node.clone(),
-                    input: t.input.clone(),
-                    value: json!(v),
-                    extension: t.extension,
-                }));
-            }
-            ParameterKind::Float {
-                min,
-                max,
-                default,
-                targets,
-            } => {
-                let v = match given {
-                    None => *default,
-                    Some(v) => v.as_f64().ok_or_else(|| wrong("a number", v))?,
-                };
-                if !v.is_finite() || v < *min || v > *max {
-                    return Err(WorkflowError::ParameterOutOfRange {
-                        name: p.name.clone(),
-                        value: v.to_string(),
-                        min: min.to_string(),
-                        max: max.to_string(),
-                    });
-                }
-                effect.set.extend(targets.iter().map(|t| SetValue {
-                    node: t.node.clone(),
-                    input: t.input.clone(),
-                    value: json!(v),
-                    extension: t.extension,
-                }));
-            }
-            ParameterKind::Bool { default, on, off } => {
-                let v = match given {
-                    None => *default,
-                    Some(v) => v.as_bool().ok_or_else(|| wrong("true or false", v))?,
-                };
-                let e = if v { on } else { off };
-                effect.set.extend(e.set.iter().cloned());
-                effect.bypass.extend(e.bypass.iter().cloned());
-            }
-            ParameterKind::Choice { default, options } => {
-                let v = match given {
-                    None => default.as_str(),
-                    Some(v) => v.as_str().ok_or_else(|| wrong("text", v))?,
-                };
-                let opt = options.iter().find(|o| o.value == v).ok_or_else(|| {
-                    WorkflowError::InvalidChoice {
-                        name: p.name.clone(),
-                        value: v.to_owned(),
-                        allowed: options.iter().map(|o| o.value.clone()).collect(),
-                    }
-                })?;
-                effect.set.extend(opt.effect.set.iter().cloned());
-                effect.bypass.extend(opt.effect.bypass.iter().cloned());
-            }
-        }
-    }
-    Ok(effect)
-}
-
-/// Maps normalized points on the source frame to pixels of the working frame, which ComfyUI's
-/// ImageScale makes by center-cropping the source to the target aspect and resizing.
-fn resolve_points(
-    m: &Manifest,
-    s: &JobSettings,
-    aspect: &str,
-    width: u32,
-    height: u32,
-) -> Result<Option<(String, String)>, WorkflowError> {
-    let max = m.limits.max_points;
-    if max == 0 {
-        if s.points.is_empty() {
-            return Ok(None);
-        }
-        return Err(WorkflowError::PointsNotSupported {
-            template: m.name.clone(),
-        });
-    }
-    if s.points.is_empty() {
-        return Err(WorkflowError::MissingPoints {
-            template: m.name.clone(),
-        });
-    }
-    if s.points.len() > max as usize {
-        return Err(WorkflowError::TooManyPoints {
-            count: s.points.len(),
-            max,
-        });
-    }
-    let (w, h) = (f64::from(width), f64::from(height));
-    let (sw, sh) = match (s.media.video_width, s.media.video_height) {
-        (Some(a), Some(b)) if a > 0 && b > 0 => (f64::from(a), f64::from(b)),
-        _ => (w, h),
-    };
-    let scale = (w / sw).max(h / sh);
-    let (off_x, off_y) = ((sw * scale - w) / 2.0, (sh * scale - h) / 2.0);
-    let mut pixels = Vec::with_capacity(s.points.len());
-    for &Point { x, y } in &s.points {
-        if !(x.is_finite() && y.is_finite() && (0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y))
-        {
-            return Err(WorkflowError::PointOutOfRange { x, y });
-        }
-        let px = x * sw * scale - off_x;
-        let py = y * sh * scale - off_y;
-        if px < 0.0 || py < 0.0 || px > w || py > h {
-            return Err(WorkflowError::PointOutsideFrame {
-                x,
-                y,
-                aspect: aspect.to_owned(),
+        if !decl.is_bound() {
+            return Err(WorkflowError::InputNotBound {
+                input: role.to_owned(),
+                label: decl.label.clone(),
             });
         }
-        let px = (px.round() as u32).min(width - 1);
-        let py = (py.round() as u32).min(height - 1);
-        pixels.push(json!({"x": px, "y": py}));
+        if !safe_server_name(name) {
+            return Err(WorkflowError::InvalidInputName {
+                input: role.to_owned(),
+                name: name.to_owned(),
+            });
+        }
     }
-    let coords = Value::Array(pixels.clone()).to_string();
-    let store = json!({"positive": pixels, "negative": []}).to_string();
-    Ok(Some((coords, store)))
+    Ok(())
 }

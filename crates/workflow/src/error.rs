@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use animatrix_common::{Explain, UserError};
+use crate::SchemaError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
@@ -18,8 +18,41 @@ pub enum WorkflowError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("template {template} is inconsistent: {reason}")]
-    TemplateInvalid { template: String, reason: String },
+    #[error("template {template} is inconsistent: {problem}")]
+    TemplateInvalid {
+        template: String,
+        #[source]
+        problem: SchemaError,
+    },
+    #[error("template {template} lives in {}, expected <workflows>/<name>/<version>", folder.display())]
+    TemplateFolderMismatch { template: String, folder: PathBuf },
+    #[error("app version {version} is not semver: {reason}")]
+    InvalidAppVersion { version: String, reason: String },
+    #[error("template {template} could not be bound: {reason}")]
+    BindInvariant { template: String, reason: String },
+    #[error("templates {first} and {second} both claim mode {mode}{}", sub_mode.as_ref().map(|s| format!(" sub-mode {s}")).unwrap_or_default())]
+    DuplicateStudio {
+        mode: String,
+        sub_mode: Option<String>,
+        first: String,
+        second: String,
+    },
+    #[error("mode {mode} is labelled {first:?} by one template and {second:?} by another")]
+    ModeLabelConflict {
+        mode: String,
+        first: String,
+        second: String,
+    },
+    #[error("mode {mode} mixes templates with and without a sub-mode")]
+    SubModeMixed { mode: String },
+    #[error("no template for mode {mode} (known: {known:?})")]
+    ModeNotFound { mode: String, known: Vec<String> },
+    #[error("mode {mode} has no sub-mode {sub_mode} (known: {known:?})")]
+    SubModeNotFound {
+        mode: String,
+        sub_mode: String,
+        known: Vec<String>,
+    },
     #[error("two templates claim {name} {version}: {first} and {second}")]
     DuplicateTemplate {
         name: String,
@@ -36,12 +69,6 @@ pub enum WorkflowError {
     NoCompatibleVersion { name: String, app_version: String },
     #[error("settings are for template {settings}, not {template}")]
     TemplateMismatch { settings: String, template: String },
-    #[error("animate mode {requested} does not match template {template} ({actual})")]
-    AnimateModeMismatch {
-        template: String,
-        requested: String,
-        actual: String,
-    },
     #[error("unknown quality profile {profile:?} (known: {allowed:?})")]
     UnknownProfile {
         profile: String,
@@ -82,10 +109,44 @@ pub enum WorkflowError {
     InvalidSeed { seed: i64, max: u64 },
     #[error("prompt has {chars} characters, the limit is {max}")]
     PromptTooLong { chars: usize, max: u32 },
+    #[error("the prompt is empty")]
+    EmptyPrompt,
     #[error("input {input} ({label}) is required")]
     MissingInput { input: String, label: String },
     #[error("input {input} was given but template {template} takes no such file")]
     UnexpectedInput { template: String, input: String },
+    #[error("{count} files attached as {input}, at most {max}")]
+    TooManyFiles {
+        input: String,
+        label: String,
+        count: u32,
+        max: u32,
+    },
+    #[error("image for {input} is {side} px on its shorter side, at least {min} px needed")]
+    ImageTooSmall {
+        input: String,
+        label: String,
+        side: u32,
+        min: u32,
+    },
+    #[error("input {input} is kept with the run and never uploaded, but an upload was given")]
+    InputNotBound { input: String, label: String },
+    #[error("template needs a {device} device, the server has none")]
+    DeviceRequired { device: String, reason: String },
+    #[error("profile {profile} cannot run on this server: missing {missing:?}")]
+    ProfileUnavailable {
+        profile: String,
+        label: String,
+        missing: Vec<String>,
+    },
+    #[error("the server lacks node classes {classes:?}")]
+    NodesMissing {
+        classes: Vec<String>,
+        /// Display names of the packs that provide them.
+        packs: Vec<String>,
+    },
+    #[error("server system_stats is not usable: {reason}")]
+    SystemStatsInvalid { reason: String },
     #[error("uploaded name for {input} is not a safe server file name: {name:?}")]
     InvalidInputName { input: String, name: String },
     #[error("job id {job_id:?} may only hold letters, digits, '-' and '_' (1 to 64 characters)")]
@@ -99,6 +160,8 @@ pub enum WorkflowError {
         profile: String,
         duration_secs: f64,
         max_secs: f64,
+        /// Labels of the template's profiles that allow this length.
+        fits: Vec<String>,
     },
     #[error("target duration {value} s must be positive")]
     InvalidTargetDuration { value: f64 },
@@ -123,11 +186,18 @@ impl WorkflowError {
             Self::Io { .. } => "template_io",
             Self::Parse { .. } => "template_parse",
             Self::TemplateInvalid { .. } => "template_invalid",
+            Self::TemplateFolderMismatch { .. } => "template_folder_mismatch",
+            Self::BindInvariant { .. } => "template_bind_invariant",
+            Self::InvalidAppVersion { .. } => "app_version_invalid",
+            Self::DuplicateStudio { .. } => "template_duplicate_studio",
+            Self::ModeLabelConflict { .. } => "template_mode_label_conflict",
+            Self::SubModeMixed { .. } => "template_sub_mode_mixed",
+            Self::ModeNotFound { .. } => "mode_not_found",
+            Self::SubModeNotFound { .. } => "sub_mode_not_found",
             Self::DuplicateTemplate { .. } => "template_duplicate",
             Self::TemplateNotFound { .. } => "template_not_found",
             Self::NoCompatibleVersion { .. } => "template_incompatible",
             Self::TemplateMismatch { .. } => "template_mismatch",
-            Self::AnimateModeMismatch { .. } => "animate_mode_mismatch",
             Self::UnknownProfile { .. } => "unknown_profile",
             Self::UnknownAspect { .. } => "unknown_aspect",
             Self::UnknownFraming { .. } => "unknown_framing",
@@ -137,8 +207,16 @@ impl WorkflowError {
             Self::InvalidChoice { .. } => "parameter_invalid_choice",
             Self::InvalidSeed { .. } => "invalid_seed",
             Self::PromptTooLong { .. } => "prompt_too_long",
+            Self::EmptyPrompt => "prompt_empty",
             Self::MissingInput { .. } => "missing_input",
             Self::UnexpectedInput { .. } => "unexpected_input",
+            Self::TooManyFiles { .. } => "too_many_files",
+            Self::ImageTooSmall { .. } => "image_too_small",
+            Self::InputNotBound { .. } => "input_not_bound",
+            Self::DeviceRequired { .. } => "device_required",
+            Self::ProfileUnavailable { .. } => "profile_unavailable",
+            Self::SystemStatsInvalid { .. } => "system_stats_invalid",
+            Self::NodesMissing { .. } => "nodes_missing",
             Self::InvalidInputName { .. } => "invalid_input_name",
             Self::InvalidJobId { .. } => "invalid_job_id",
             Self::MissingMediaFact { .. } => "missing_media_fact",
@@ -155,140 +233,11 @@ impl WorkflowError {
     }
 }
 
-fn fmt_secs(secs: f64) -> String {
-    if (secs - secs.round()).abs() < 1e-9 {
-        format!("{secs:.0} s")
-    } else {
-        format!("{secs:.1} s")
-    }
-}
-
-impl Explain for WorkflowError {
-    fn explain(&self) -> UserError {
-        let (message, suggestion): (String, String) = match self {
-            Self::Io { .. }
-            | Self::Parse { .. }
-            | Self::TemplateInvalid { .. }
-            | Self::DuplicateTemplate { .. } => (
-                "A generation template installed with the app is damaged.".into(),
-                "Reinstall the app; if it persists, send the log to support.".into(),
-            ),
-            Self::TemplateNotFound { .. } => (
-                "This kind of generation is not available in this version of the app.".into(),
-                "Update the app, or pick another mode.".into(),
-            ),
-            Self::NoCompatibleVersion { .. } => (
-                "This kind of generation needs a different version of the app.".into(),
-                "Update the app.".into(),
-            ),
-            Self::TemplateMismatch { .. } | Self::AnimateModeMismatch { .. } => (
-                "The settings do not match the chosen mode.".into(),
-                "Choose the mode again and retry.".into(),
-            ),
-            Self::UnknownProfile { allowed, .. } => (
-                "That quality setting does not exist for this mode.".into(),
-                format!("Choose one of: {}.", allowed.join(", ")),
-            ),
-            Self::UnknownAspect { allowed, .. } => (
-                "That aspect ratio is not available for this mode.".into(),
-                format!("Choose one of: {}.", allowed.join(", ")),
-            ),
-            Self::UnknownFraming { allowed, .. } => (
-                "That framing is not available for this mode.".into(),
-                format!("Choose one of: {}.", allowed.join(", ").replace('_', " ")),
-            ),
-            Self::UnknownParameter { name, .. } => (
-                format!("The setting \"{name}\" does not apply to this mode."),
-                "Remove it, or reset the advanced settings.".into(),
-            ),
-            Self::ParameterWrongType { name, expected, .. } => (
-                format!("The setting \"{name}\" has the wrong kind of value."),
-                format!("Use {expected}."),
-            ),
-            Self::ParameterOutOfRange { name, min, max, .. } => (
-                format!("The setting \"{name}\" is out of range."),
-                format!("Use a value from {min} to {max}."),
-            ),
-            Self::InvalidChoice { name, allowed, .. } => (
-                format!("The setting \"{name}\" has an unknown value."),
-                format!("Choose one of: {}.", allowed.join(", ")),
-            ),
-            Self::InvalidSeed { max, .. } => (
-                "The seed is not valid.".into(),
-                format!("Use a whole number from 0 to {max}, or \"random\"."),
-            ),
-            Self::PromptTooLong { max, .. } => (
-                "The prompt is too long.".into(),
-                format!("Shorten it to at most {max} characters."),
-            ),
-            Self::MissingInput { label, .. } => (
-                format!("This mode needs a {} file.", label.to_lowercase()),
-                format!("Attach a {} and try again.", label.to_lowercase()),
-            ),
-            Self::UnexpectedInput { .. } => (
-                "A file was attached that this mode does not use.".into(),
-                "Remove the extra attachment and try again.".into(),
-            ),
-            Self::InvalidInputName { .. } | Self::InvalidJobId { .. } => (
-                "The job could not be prepared.".into(),
-                "Try again; if it persists, send the log to support.".into(),
-            ),
-            Self::MissingMediaFact { .. } | Self::InvalidMediaFact { .. } => (
-                "The length of an attached file could not be read.".into(),
-                "Attach the file again, or convert it to a common format (MP4, WAV, MP3).".into(),
-            ),
-            Self::AudioTooLong {
-                profile, max_secs, ..
-            } => (
-                format!(
-                    "This quality profile supports at most {} of audio.",
-                    fmt_secs(*max_secs)
-                ),
-                format!(
-                    "Trim the audio to {} or less, or choose a quality profile other than {profile} that allows longer audio.",
-                    fmt_secs(*max_secs)
-                ),
-            ),
-            Self::InvalidTargetDuration { .. } => (
-                "The target duration must be longer than zero.".into(),
-                "Set a target duration of at least one second, or clear it.".into(),
-            ),
-            Self::PointsNotSupported { .. } => (
-                "Marking a person is only used when replacing a person (Mix).".into(),
-                "Switch to Mix, or clear the marked points.".into(),
-            ),
-            Self::MissingPoints { .. } => (
-                "Mark the person to replace first.".into(),
-                "Tap the person in the first frame of the motion video.".into(),
-            ),
-            Self::TooManyPoints { max, .. } => (
-                "Too many points are marked.".into(),
-                format!("Mark at most {max} points on the person."),
-            ),
-            Self::PointOutOfRange { .. } => (
-                "A marked point lies outside the picture.".into(),
-                "Mark the person again.".into(),
-            ),
-            Self::ObjectInfoInvalid { .. } => (
-                "The server described its capabilities in a way this app does not understand."
-                    .into(),
-                "Check that the server runs a supported ComfyUI version.".into(),
-            ),
-            Self::PointOutsideFrame { aspect, .. } => (
-                format!(
-                    "The person you marked is outside the {aspect} frame that will be generated."
-                ),
-                "Mark a person nearer the middle, or choose another aspect ratio.".into(),
-            ),
-        };
-        UserError::new(self.code(), message, suggestion).with_detail(self.to_string())
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use animatrix_common::Explain;
 
     #[test]
     fn audio_too_long_reads_like_the_product_says() {
@@ -296,6 +245,7 @@ mod tests {
             profile: "high".into(),
             duration_secs: 12.5,
             max_secs: 10.0,
+            fits: vec!["Draft".into(), "Standard".into()],
         };
         let u = e.explain();
         assert_eq!(u.code, "audio_too_long");
@@ -304,5 +254,9 @@ mod tests {
             "This quality profile supports at most 10 s of audio."
         );
         assert!(u.detail.contains("12.50"), "{}", u.detail);
+        assert_eq!(
+            u.suggestion,
+            "Choose Draft or Standard, or trim the audio to 10 s or less."
+        );
     }
 }

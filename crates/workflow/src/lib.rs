@@ -1,35 +1,56 @@
-//! Workflow templates as versioned data (`workflows/<name>/<version>/`), binding job settings
-//! into ComfyUI API graphs, validating graphs against `/object_info`, and preflight checks of a
-//! server's node classes and model files.
+//! Workflow templates as versioned data (`workflows/<name>/<version>/`): the manifest (schema 2)
+//! is the single source of a studio (mode, sub-mode, inputs by role, timeline, device needs,
+//! options, profiles, capability text). This crate plans jobs, binds them into ComfyUI API
+//! graphs, validates graphs against `/object_info`, and preflights servers. No network.
 //!
 //! ```text
-//! Catalog::load(dir) -> latest(name) -> bind(template, settings, uploads, job_id, seeds)
-//!                                     -> validate(&bound.graph, &object_info)
-//!                    -> preflight(template, &object_info, &models)
+//! Catalog::load(dir) -> studios()                      (what the window renders)
+//!                    -> find(mode, sub_mode) / latest(name) / get(name, version)
+//! plan(template, &settings, &attached, Some(&server))  (composer, before submit)
+//! bind(template, &settings, &uploads, Some(&server), job_id, seeds)  (same planner)
+//!   -> validate(&bound.graph, &object_info)
+//! preflight(template, &server)
 //! ```
 
 mod bind;
 mod catalog;
+mod check;
 mod error;
+mod error_words;
 pub mod graph;
 pub mod manifest;
+mod models;
 mod object_info;
+mod plan;
 mod preflight;
+mod schema_error;
+mod server;
 mod settings;
+mod studio;
 mod template;
 mod timeline;
 mod validate;
 
 pub use bind::{BoundGraph, OsSeedSource, SeedSource, bind};
-pub use catalog::{APP_VERSION, Catalog, TemplateSummary};
+pub use catalog::{APP_VERSION, Catalog, RejectedTemplate, TemplateSummary};
+pub use check::MAX_SUMMARY_CHARS;
 pub use error::WorkflowError;
-pub use manifest::{AnimateMode, Manifest, Mode};
+pub use manifest::{Fit, InputKind, Manifest};
+pub use models::{ModelFiles, model_folders, required_models};
 pub use object_info::{InputSpec, NodeSchema, ObjectInfo};
+pub use plan::{IssueField, Plan, PlanIssue, PlanTiming, VariantPlan, plan};
 pub use preflight::{
-    AutoDownload, MissingModel, MissingNode, ModelsByFolder, PreflightReport, model_folders,
-    preflight, required_models,
+    AUTO_DOWNLOAD_NOTE, AutoDownload, DeviceCheck, DeviceStatus, MissingModel, MissingNode,
+    PreflightReport, ProfileReadiness, Readiness, preflight,
 };
-pub use settings::{JobSettings, MAX_SEED, MediaFacts, Point, UploadedInputs};
+pub use schema_error::SchemaError;
+pub use server::{BYTES_PER_GB, Device, ModelsByFolder, ServerFacts, device_words};
+pub use settings::{
+    Attached, AttachedInput, JobSettings, MAX_SEED, MediaFacts, Point, UploadedInputs,
+};
+pub use studio::{
+    AspectSize, Choice, ParameterControl, StudioDefaults, StudioInput, StudioMode, StudioParameter,
+    StudioPrefer, StudioProfile, StudioTemplate,
+};
 pub use template::Template;
-pub use timeline::BindWarning;
 pub use validate::{GraphIssue, IssueKind, types_match, validate};

@@ -204,6 +204,11 @@ impl ObjectInfo {
         self.classes.get(name)
     }
 
+    /// Every node class the server has.
+    pub fn class_names(&self) -> impl Iterator<Item = &str> {
+        self.classes.keys().map(String::as_str)
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         self.classes.contains_key(name)
     }

@@ -1,45 +1,13 @@
-//! Can this server run this template? Node classes from `/object_info`, model files from
-//! `/models/{folder}`. Pure: the engine fetches (and caches) both.
-
-use std::collections::{BTreeMap, BTreeSet};
+//! Can this server run this template? Node classes, device needs and model files per profile
+//! (with each profile's preferred variant), from the [`ServerFacts`] the core gathers. Pure.
 
 use serde::{Deserialize, Serialize};
 
-use crate::graph::as_link;
-use crate::object_info::ObjectInfo;
+use crate::manifest::Manifest;
+use crate::models::files_for;
+use crate::plan::VariantPlan;
+use crate::server::{ServerFacts, device_words};
 use crate::template::Template;
-
-/// File lists per models folder, as `GET /models/{folder}` returns them. A folder the server
-/// does not have (404) is simply absent.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModelsByFolder {
-    folders: BTreeMap<String, BTreeSet<String>>,
-}
-
-impl ModelsByFolder {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn insert<I, S>(&mut self, folder: impl Into<String>, files: I)
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.folders
-            .entry(folder.into())
-            .or_default()
-            .extend(files.into_iter().map(Into::into));
-    }
-
-    pub fn has_folder(&self, folder: &str) -> bool {
-        self.folders.contains_key(folder)
-    }
-
-    pub fn contains(&self, folder: &str, file: &str) -> bool {
-        self.folders.get(folder).is_some_and(|f| f.contains(file))
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MissingNode {
@@ -53,7 +21,7 @@ pub struct MissingNode {
 pub struct MissingModel {
     pub file: String,
     pub folder: String,
-    /// Quality profiles that need this file.
+    /// Quality profiles that cannot run without this file.
     pub profiles: Vec<String>,
 }
 
@@ -64,70 +32,73 @@ pub struct AutoDownload {
     pub note: String,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceStatus {
+    Present,
+    Absent,
+    /// The server's devices could not be read.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceCheck {
+    pub device: String,
+    pub reason: String,
+    pub status: DeviceStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileReadiness {
+    pub profile: String,
+    pub label: String,
+    pub ready: bool,
+    /// Files the profile lacks (with its variant as decided).
+    pub missing: Vec<String>,
+    /// The preferred variant, when the profile has one.
+    pub variant: Option<VariantPlan>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Readiness {
+    /// Every profile runs as preferred.
+    Ready,
+    /// Runs, with some profile unavailable or on its fallback variant.
+    Limited,
+    /// Cannot run on this server.
+    Unavailable,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreflightReport {
     pub template: String,
     pub version: String,
-    /// Every node class present and every profile's model files present.
+    pub status: Readiness,
+    /// Some profile can run: the nodes and devices are there and its files too.
     pub ready: bool,
-    /// Profiles that can run on this server.
+    /// One line in user language: "ready", "ready (High unavailable: missing X)",
+    /// "needs an NVIDIA GPU: ...", "missing nodes: ...".
+    pub verdict: String,
+    pub profiles: Vec<ProfileReadiness>,
+    /// Names of the profiles that can run, in display order.
     pub ready_profiles: Vec<String>,
     pub missing_nodes: Vec<MissingNode>,
     pub missing_models: Vec<MissingModel>,
-    /// Files custom nodes fetch on first use (cannot be checked; first run is slower and needs
-    /// internet access on the server).
+    pub devices: Vec<DeviceCheck>,
+    /// Files custom nodes fetch on first use (not listed by the server, so not checked).
     pub auto_downloads: Vec<AutoDownload>,
+    /// Said when there are auto downloads: a server without internet must have them.
+    pub auto_download_note: Option<String>,
 }
 
-/// The model files (folder, file) each profile needs: the loader input's value after the
-/// profile's overrides, skipping loaders the profile bypasses.
-pub fn required_models(t: &Template) -> BTreeMap<String, BTreeSet<(String, String)>> {
-    let m = t.manifest();
-    let mut out = BTreeMap::new();
-    for (name, p) in &m.profiles {
-        let bypassed: BTreeSet<&str> = p.bypass.iter().map(|b| b.node.as_str()).collect();
-        let mut files = BTreeSet::new();
-        for mi in &m.models {
-            if bypassed.contains(mi.node.as_str()) {
-                continue;
-            }
-            let overridden = p
-                .set
-                .iter()
-                .rev()
-                .find(|s| !s.extension && s.node == mi.node && s.input == mi.input)
-                .map(|s| &s.value);
-            let value = overridden.or_else(|| {
-                t.graph()
-                    .get(&mi.node)
-                    .and_then(|n| n.inputs.get(&mi.input))
-            });
-            if let Some(file) = value.and_then(|v| v.as_str())
-                && as_link(value.unwrap_or(&serde_json::Value::Null)).is_none()
-            {
-                files.insert((mi.folder.clone(), file.to_owned()));
-            }
-        }
-        out.insert(name.clone(), files);
-    }
-    out
-}
+/// Said once for all auto-downloaded files.
+pub const AUTO_DOWNLOAD_NOTE: &str = "Custom nodes download these files on first use, which makes the first run slower; a server without internet access must have them pre-seeded.";
 
-/// The `/models/{folder}` lists preflight needs for this template.
-pub fn model_folders(t: &Template) -> BTreeSet<String> {
-    t.manifest()
-        .models
+fn missing_nodes(m: &Manifest, server: &ServerFacts) -> Vec<MissingNode> {
+    m.nodes
         .iter()
-        .map(|m| m.folder.clone())
-        .collect()
-}
-
-pub fn preflight(t: &Template, info: &ObjectInfo, models: &ModelsByFolder) -> PreflightReport {
-    let m = t.manifest();
-    let missing_nodes: Vec<MissingNode> = m
-        .nodes
-        .iter()
-        .filter(|n| !info.contains(&n.class))
+        .filter(|n| !server.node_classes.contains(&n.class))
         .map(|n| {
             let pack = m.packs.get(&n.pack);
             MissingNode {
@@ -137,40 +108,80 @@ pub fn preflight(t: &Template, info: &ObjectInfo, models: &ModelsByFolder) -> Pr
                 pack_url: pack.map(|p| p.url.clone()).unwrap_or_default(),
             }
         })
-        .collect();
+        .collect()
+}
 
-    let mut missing: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    let mut ready_profiles = Vec::new();
-    for (profile, files) in required_models(t) {
-        let mut ok = missing_nodes.is_empty();
-        for (folder, file) in files {
-            if !models.contains(&folder, &file) {
-                ok = false;
-                missing
-                    .entry((file, folder))
-                    .or_default()
-                    .push(profile.clone());
+fn device_checks(m: &Manifest, server: &ServerFacts) -> Vec<DeviceCheck> {
+    m.requires
+        .iter()
+        .map(|need| DeviceCheck {
+            device: need.device.clone(),
+            reason: need.reason.clone(),
+            status: match server.has_device(&need.device) {
+                Some(true) => DeviceStatus::Present,
+                Some(false) => DeviceStatus::Absent,
+                None => DeviceStatus::Unknown,
+            },
+        })
+        .collect()
+}
+
+pub fn preflight(t: &Template, server: &ServerFacts) -> PreflightReport {
+    let m = t.manifest();
+    let missing_nodes = missing_nodes(m, server);
+    let devices = device_checks(m, server);
+    let runnable =
+        missing_nodes.is_empty() && devices.iter().all(|d| d.status != DeviceStatus::Absent);
+
+    let mut profiles = Vec::new();
+    let mut missing_models: Vec<MissingModel> = Vec::new();
+    for (name, p) in &m.profiles {
+        let variant = crate::plan::decide_variant(t, p, Some(server));
+        let applied = variant.as_ref().is_some_and(|v| v.applied);
+        let mut missing = Vec::new();
+        for (folder, file) in files_for(t, p, applied) {
+            if server.models.contains(&folder, &file) {
+                continue;
+            }
+            missing.push(file.clone());
+            match missing_models
+                .iter_mut()
+                .find(|x| x.file == file && x.folder == folder)
+            {
+                Some(x) => x.profiles.push(name.clone()),
+                None => missing_models.push(MissingModel {
+                    file,
+                    folder,
+                    profiles: vec![name.clone()],
+                }),
             }
         }
-        if ok {
-            ready_profiles.push(profile);
-        }
+        profiles.push(ProfileReadiness {
+            profile: name.clone(),
+            label: p.label.clone(),
+            ready: runnable && missing.is_empty(),
+            missing,
+            variant,
+        });
     }
-    let missing_models: Vec<MissingModel> = missing
-        .into_iter()
-        .map(|((file, folder), profiles)| MissingModel {
-            file,
-            folder,
-            profiles,
-        })
+    missing_models.sort_by(|a, b| (&a.file, &a.folder).cmp(&(&b.file, &b.folder)));
+    let ready_profiles: Vec<String> = profiles
+        .iter()
+        .filter(|p| p.ready)
+        .map(|p| p.profile.clone())
         .collect();
+    let (status, verdict) = verdict(&missing_nodes, &devices, &profiles, &missing_models);
     PreflightReport {
         template: t.name().to_owned(),
         version: t.version().to_string(),
-        ready: missing_nodes.is_empty() && missing_models.is_empty(),
+        status,
+        ready: status != Readiness::Unavailable,
+        verdict,
+        profiles,
         ready_profiles,
         missing_nodes,
         missing_models,
+        devices,
         auto_downloads: m
             .auto_models
             .iter()
@@ -180,5 +191,64 @@ pub fn preflight(t: &Template, info: &ObjectInfo, models: &ModelsByFolder) -> Pr
                 note: a.note.clone(),
             })
             .collect(),
+        auto_download_note: (!m.auto_models.is_empty()).then(|| AUTO_DOWNLOAD_NOTE.to_owned()),
+    }
+}
+
+fn verdict(
+    nodes: &[MissingNode],
+    devices: &[DeviceCheck],
+    profiles: &[ProfileReadiness],
+    models: &[MissingModel],
+) -> (Readiness, String) {
+    if let Some(d) = devices.iter().find(|d| d.status == DeviceStatus::Absent) {
+        let words = format!("needs {}: {}", device_words(&d.device), d.reason);
+        return (Readiness::Unavailable, words);
+    }
+    if !nodes.is_empty() {
+        let mut packs: Vec<&str> = nodes.iter().map(|n| n.pack_name.as_str()).collect();
+        packs.dedup();
+        let classes: Vec<&str> = nodes.iter().map(|n| n.class.as_str()).collect();
+        return (
+            Readiness::Unavailable,
+            format!(
+                "missing nodes: {} (install {})",
+                classes.join(", "),
+                packs.join(", ")
+            ),
+        );
+    }
+    if profiles.iter().all(|p| !p.ready) {
+        let files: Vec<&str> = models.iter().map(|m| m.file.as_str()).collect();
+        return (
+            Readiness::Unavailable,
+            format!("missing models: {}", files.join(", ")),
+        );
+    }
+    let mut notes = Vec::new();
+    for p in profiles {
+        if !p.ready {
+            notes.push(format!(
+                "{} unavailable: missing {}",
+                p.label,
+                p.missing.join(", ")
+            ));
+        } else if let Some(v) = p.variant.as_ref().filter(|v| !v.applied) {
+            notes.push(format!(
+                "{} without the {}: {}",
+                p.label,
+                v.label,
+                v.reason.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    let unknown_device = devices.iter().any(|d| d.status == DeviceStatus::Unknown);
+    if unknown_device {
+        notes.push("could not check the server's devices".into());
+    }
+    if notes.is_empty() {
+        (Readiness::Ready, "ready".into())
+    } else {
+        (Readiness::Limited, format!("ready ({})", notes.join("; ")))
     }
 }

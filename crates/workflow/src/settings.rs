@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::manifest::AnimateMode;
-
 /// Largest seed accepted: 2^53 - 1, so that seeds survive a round trip through JavaScript.
 pub const MAX_SEED: u64 = (1 << 53) - 1;
 
@@ -14,7 +12,7 @@ pub const MAX_SEED: u64 = (1 << 53) - 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobSettings {
-    /// Template name, e.g. `s2v`, `animate_move`, `animate_mix`.
+    /// Template name (the template is the studio and its sub-mode).
     pub template: String,
     pub prompt: String,
     /// `None` uses the template's default negative prompt.
@@ -29,16 +27,14 @@ pub struct JobSettings {
     /// `-1` = pick a random seed.
     #[serde(default = "random_seed")]
     pub seed: i64,
-    /// `portrait`, `half_body` or `full_body` (audio templates).
+    /// One of the template's `framings`; `None` uses its default.
     #[serde(default)]
     pub framing: Option<String>,
-    /// Move or Mix; when given it must match the template's sub-mode.
-    #[serde(default)]
-    pub animate_mode: Option<AnimateMode>,
-    /// The person to replace (Mix), normalized to the first frame of the motion video.
+    /// Marked points (templates with `limits.max_points > 0`), normalized to the first frame
+    /// of the driving video.
     #[serde(default)]
     pub points: Vec<Point>,
-    /// Facts from probing the uploaded media.
+    /// Facts of the input that drives the timeline (see the manifest's `timeline.source`).
     #[serde(default)]
     pub media: MediaFacts,
     /// Shorter output than the source allows, in seconds.
@@ -64,7 +60,6 @@ impl JobSettings {
             aspect: None,
             seed: -1,
             framing: None,
-            animate_mode: None,
             points: Vec::new(),
             media: MediaFacts::default(),
             target_duration_secs: None,
@@ -81,7 +76,8 @@ pub struct Point {
     pub y: f64,
 }
 
-/// Probe results the binder needs (from the media crate).
+/// Probe results of the timeline's driving input (from the media crate): the audio fields for
+/// an audio input, the video fields for a video input.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MediaFacts {
@@ -91,53 +87,115 @@ pub struct MediaFacts {
     pub video_frame_count: Option<u32>,
     #[serde(default)]
     pub video_fps: Option<f64>,
-    /// Display size of the motion video (after rotation), to map marked points.
+    /// Display size of the driving video (after rotation), to map marked points.
     #[serde(default)]
     pub video_width: Option<u32>,
     #[serde(default)]
     pub video_height: Option<u32>,
 }
 
-/// Names of the uploaded files on the server, as `/upload/image` returned them
-/// (`subfolder/name` when a subfolder was used).
+/// Server file names of the uploaded inputs by role, as `/upload/image` returned them
+/// (`subfolder/name` when a subfolder was used). Only inputs with targets are uploaded: the
+/// others (references, guidance) are kept with the run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UploadedInputs {
-    pub image: String,
-    #[serde(default)]
-    pub audio: Option<String>,
-    #[serde(default)]
-    pub video: Option<String>,
-    /// Inputs of future templates (e.g. `end_image`), by the name in the manifest.
-    #[serde(default)]
-    pub extra: BTreeMap<String, String>,
-}
+#[serde(transparent)]
+pub struct UploadedInputs(BTreeMap<String, String>);
 
 impl UploadedInputs {
-    pub fn get(&self, name: &str) -> Option<&str> {
-        match name {
-            "image" => Some(self.image.as_str()).filter(|s| !s.is_empty()),
-            "audio" => self.audio.as_deref(),
-            "video" => self.video.as_deref(),
-            other => self.extra.get(other).map(String::as_str),
-        }
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// Every provided input by name.
-    pub fn provided(&self) -> Vec<(&str, &str)> {
-        let mut out = Vec::new();
-        if !self.image.is_empty() {
-            out.push(("image", self.image.as_str()));
+    /// Records the server name of the file uploaded for `role` (replacing any earlier one).
+    pub fn insert(&mut self, role: impl Into<String>, server_name: impl Into<String>) {
+        self.0.insert(role.into(), server_name.into());
+    }
+
+    /// Builder form of [`UploadedInputs::insert`].
+    pub fn with(mut self, role: impl Into<String>, server_name: impl Into<String>) -> Self {
+        self.insert(role, server_name);
+        self
+    }
+
+    pub fn remove(&mut self, role: &str) -> Option<String> {
+        self.0.remove(role)
+    }
+
+    pub fn get(&self, role: &str) -> Option<&str> {
+        self.0.get(role).map(String::as_str)
+    }
+
+    /// Every uploaded input as `(role, server name)`, by role.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// What the planner needs to know of these uploads: one file per role.
+    pub fn attached(&self) -> Attached {
+        let mut a = Attached::new();
+        for role in self.0.keys() {
+            a.add(role.clone(), None);
         }
-        if let Some(a) = &self.audio {
-            out.push(("audio", a.as_str()));
-        }
-        if let Some(v) = &self.video {
-            out.push(("video", v.as_str()));
-        }
-        for (k, v) in &self.extra {
-            out.push((k.as_str(), v.as_str()));
-        }
-        out
+        a
+    }
+}
+
+impl<R: Into<String>, N: Into<String>> FromIterator<(R, N)> for UploadedInputs {
+    fn from_iter<I: IntoIterator<Item = (R, N)>>(iter: I) -> Self {
+        Self(
+            iter.into_iter()
+                .map(|(r, n)| (r.into(), n.into()))
+                .collect(),
+        )
+    }
+}
+
+/// What the user has attached so far, by role, before anything is uploaded: what
+/// [`crate::plan`] checks against the template's inputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Attached(BTreeMap<String, AttachedInput>);
+
+/// The files attached for one role.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachedInput {
+    /// How many files.
+    pub count: u32,
+    /// Shorter side in pixels of the smallest attached image, when known.
+    #[serde(default)]
+    pub min_side_px: Option<u32>,
+}
+
+impl Attached {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one file for `role`; `min_side_px` is the shorter side of an image, when known.
+    pub fn add(&mut self, role: impl Into<String>, min_side_px: Option<u32>) {
+        let entry = self.0.entry(role.into()).or_default();
+        entry.count += 1;
+        entry.min_side_px = match (entry.min_side_px, min_side_px) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// Builder form of [`Attached::add`] for one file of unknown size.
+    pub fn with(mut self, role: impl Into<String>) -> Self {
+        self.add(role, None);
+        self
+    }
+
+    pub fn get(&self, role: &str) -> Option<&AttachedInput> {
+        self.0.get(role).filter(|a| a.count > 0)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &AttachedInput)> {
+        self.0
+            .iter()
+            .filter(|(_, a)| a.count > 0)
+            .map(|(k, v)| (k.as_str(), v))
     }
 }

@@ -1,26 +1,20 @@
-//! How long the output is and how many segments it takes, from the media facts.
-
-use serde::{Deserialize, Serialize};
+//! How long the output is and how many segments it takes, from the facts of the input that
+//! drives the timeline (audio duration, or video frames at the video's own fps) or, for a
+//! fixed timeline, from the target duration.
 
 use crate::WorkflowError;
-use crate::manifest::{Manifest, Profile, Timeline, TimelineSource};
+use crate::manifest::{InputKind, Manifest, Profile, Timeline, TimelineSource};
+use crate::plan::{IssueField, PlanIssue};
 use crate::settings::JobSettings;
 
-/// Something the user should know about a bound job that is not an error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BindWarning {
-    pub code: String,
-    pub message: String,
-}
-
 #[derive(Debug, Clone, PartialEq)]
-pub struct FramePlan {
+pub(crate) struct FramePlan {
     pub fps: f64,
     pub chunk_count: u32,
     pub frame_count: u32,
-    /// Frames of the source video the graph reads (video-driven templates).
+    /// Frames of the driving video the graph reads (video-driven templates).
     pub source_frame_count: Option<u32>,
-    pub warnings: Vec<BindWarning>,
+    pub warnings: Vec<PlanIssue>,
 }
 
 /// Slack for float comparisons of durations (well under one frame).
@@ -46,162 +40,223 @@ impl Timeline {
     }
 }
 
-fn fmt_secs(s: f64) -> String {
-    format!("{s:.1} s")
+/// Seconds in user language: "24 s", "2.5 s".
+pub(crate) fn fmt_secs(s: f64) -> String {
+    let r = (s * 10.0).round() / 10.0;
+    if (r - r.round()).abs() < 1e-9 {
+        format!("{r:.0} s")
+    } else {
+        format!("{r:.1} s")
+    }
 }
 
-pub(crate) fn plan(
-    manifest: &Manifest,
+fn fixed_fps(m: &Manifest) -> Result<f64, WorkflowError> {
+    // Checked at load (`TimelineNeedsFps`); kept as an error rather than a panic.
+    m.timeline.fps.ok_or_else(|| WorkflowError::BindInvariant {
+        template: m.name.clone(),
+        reason: "timeline needs a fixed fps".into(),
+    })
+}
+
+/// The control a timeline error belongs to: the target duration, or the driving input.
+pub(crate) fn error_field(m: &Manifest, e: &WorkflowError) -> IssueField {
+    match (e, &m.timeline.source) {
+        (WorkflowError::InvalidTargetDuration { .. }, _) => IssueField::TargetDuration,
+        (_, TimelineSource::Input(role)) => IssueField::input(role),
+        (_, TimelineSource::Fixed) => IssueField::Template,
+    }
+}
+
+/// The frame plan for `profile` (see [`error_field`] for where an error belongs).
+pub(crate) fn plan_frames(
+    m: &Manifest,
     profile_name: &str,
     profile: &Profile,
     settings: &JobSettings,
 ) -> Result<FramePlan, WorkflowError> {
-    let timeline = &manifest.timeline;
     let target = match settings.target_duration_secs {
         Some(t) if !(t.is_finite() && t > 0.0) => {
             return Err(WorkflowError::InvalidTargetDuration { value: t });
         }
         other => other,
     };
-    let mut warnings = Vec::new();
-    let missing = |fact: &str| WorkflowError::MissingMediaFact {
-        template: manifest.name.clone(),
-        fact: fact.to_owned(),
-    };
-    match timeline.source {
-        TimelineSource::Audio => {
-            let duration = settings
-                .media
-                .audio_duration_secs
-                .ok_or_else(|| missing("audio_duration_secs"))?;
-            if !(duration.is_finite() && duration > 0.0) {
-                return Err(WorkflowError::InvalidMediaFact {
-                    fact: "audio_duration_secs".into(),
-                    value: duration.to_string(),
-                });
-            }
-            let fps = timeline.fps.ok_or_else(|| WorkflowError::TemplateInvalid {
-                template: manifest.name.clone(),
-                reason: "audio timeline needs a fixed fps".into(),
-            })?;
-            let used = target.map_or(duration, |t| t.min(duration));
-            if used > profile.max_duration_secs + EPS {
-                return Err(WorkflowError::AudioTooLong {
-                    profile: profile_name.to_owned(),
-                    duration_secs: used,
-                    max_secs: profile.max_duration_secs,
-                });
-            }
-            if used + EPS < duration {
-                warnings.push(BindWarning {
-                    code: "audio_trimmed".into(),
-                    message: format!(
-                        "Only the first {} of the audio will be performed.",
-                        fmt_secs(used)
-                    ),
-                });
-            }
-            let wanted = ((used * fps) - EPS).ceil().max(1.0) as u64;
-            let chunks = timeline.chunks_for(wanted);
-            if chunks > u64::from(profile.max_chunks) {
-                return Err(WorkflowError::AudioTooLong {
-                    profile: profile_name.to_owned(),
-                    duration_secs: used,
-                    max_secs: profile.max_duration_secs,
-                });
-            }
-            Ok(FramePlan {
-                fps,
-                chunk_count: chunks as u32,
-                frame_count: wanted as u32,
-                source_frame_count: None,
-                warnings,
-            })
-        }
-        TimelineSource::Fixed => {
-            let fps = timeline.fps.ok_or_else(|| WorkflowError::TemplateInvalid {
-                template: manifest.name.clone(),
-                reason: "fixed timeline needs an fps".into(),
-            })?;
-            let cap_frames = ((profile.max_duration_secs * fps) + EPS)
-                .floor()
-                .min(timeline.capacity(profile.max_chunks) as f64)
-                as u64;
-            let wanted = match target {
-                Some(t) => ((t * fps) - EPS).ceil().max(1.0) as u64,
-                None => u64::from(timeline.first_chunk_frames),
-            };
-            // Wan generates 4n+1 frames.
-            let quantize = |f: u64| (f.saturating_sub(1)).div_ceil(4) * 4 + 1;
-            let mut frames = quantize(wanted);
-            if frames > cap_frames {
-                frames = (cap_frames.saturating_sub(1) / 4) * 4 + 1;
-                warnings.push(BindWarning {
-                    code: "duration_capped".into(),
-                    message: format!(
-                        "This quality profile makes at most {} of video.",
-                        fmt_secs(frames as f64 / fps)
-                    ),
-                });
-            }
-            Ok(FramePlan {
-                fps,
-                chunk_count: timeline.chunks_for(frames) as u32,
-                frame_count: frames as u32,
-                source_frame_count: None,
-                warnings,
-            })
-        }
-        TimelineSource::Video => {
-            let frames = settings
-                .media
-                .video_frame_count
-                .ok_or_else(|| missing("video_frame_count"))?;
-            let src_fps = settings
-                .media
-                .video_fps
-                .ok_or_else(|| missing("video_fps"))?;
-            if frames == 0 {
-                return Err(WorkflowError::InvalidMediaFact {
-                    fact: "video_frame_count".into(),
-                    value: "0".into(),
-                });
-            }
-            if !(1.0..=MAX_FPS).contains(&src_fps) {
-                return Err(WorkflowError::InvalidMediaFact {
-                    fact: "video_fps".into(),
-                    value: src_fps.to_string(),
-                });
-            }
-            let limit_secs = target.map_or(profile.max_duration_secs, |t| {
-                t.min(profile.max_duration_secs)
-            });
-            let limit_frames = ((limit_secs * src_fps) + EPS).floor().max(1.0) as u64;
-            let mut used = u64::from(frames).min(limit_frames);
-            let chunks = timeline.chunks_for(used);
-            let max_chunks = u64::from(profile.max_chunks);
-            let chunks = if chunks > max_chunks {
-                used = used.min(timeline.capacity(profile.max_chunks));
-                max_chunks
-            } else {
-                chunks
-            };
-            if used < u64::from(frames) {
-                warnings.push(BindWarning {
-                    code: "video_trimmed".into(),
-                    message: format!(
-                        "Only the first {} of the motion video will be used.",
-                        fmt_secs(used as f64 / src_fps)
-                    ),
-                });
-            }
-            Ok(FramePlan {
-                fps: timeline.fps.unwrap_or(src_fps),
-                chunk_count: chunks as u32,
-                frame_count: used as u32,
-                source_frame_count: Some(used as u32),
-                warnings,
-            })
-        }
+    match &m.timeline.source {
+        TimelineSource::Fixed => fixed(m, profile, target),
+        TimelineSource::Input(role) => match m.inputs.get(role).map(|i| i.kind) {
+            Some(InputKind::Audio) => audio(m, role, profile_name, profile, settings, target),
+            Some(InputKind::Video) => video(m, role, profile, settings, target),
+            _ => Err(WorkflowError::BindInvariant {
+                template: m.name.clone(),
+                reason: format!("timeline input {role} is not audio or video"),
+            }),
+        },
     }
+}
+
+fn missing(m: &Manifest, fact: &str) -> WorkflowError {
+    WorkflowError::MissingMediaFact {
+        template: m.name.clone(),
+        fact: fact.to_owned(),
+    }
+}
+
+fn label_of(m: &Manifest, role: &str) -> String {
+    m.inputs
+        .get(role)
+        .map_or_else(|| role.replace('_', " "), |i| i.label.to_lowercase())
+}
+
+fn audio(
+    m: &Manifest,
+    role: &str,
+    profile_name: &str,
+    profile: &Profile,
+    settings: &JobSettings,
+    target: Option<f64>,
+) -> Result<FramePlan, WorkflowError> {
+    let timeline = &m.timeline;
+    let duration = settings
+        .media
+        .audio_duration_secs
+        .ok_or_else(|| missing(m, "audio_duration_secs"))?;
+    if !(duration.is_finite() && duration > 0.0) {
+        return Err(WorkflowError::InvalidMediaFact {
+            fact: "audio_duration_secs".into(),
+            value: duration.to_string(),
+        });
+    }
+    let fps = fixed_fps(m)?;
+    let used = target.map_or(duration, |t| t.min(duration));
+    let wanted = ((used * fps) - EPS).ceil().max(1.0) as u64;
+    let fits = |p: &Profile| {
+        used <= p.max_duration_secs + EPS && timeline.chunks_for(wanted) <= u64::from(p.max_chunks)
+    };
+    if !fits(profile) {
+        return Err(WorkflowError::AudioTooLong {
+            profile: profile_name.to_owned(),
+            duration_secs: used,
+            max_secs: profile.max_duration_secs,
+            fits: m
+                .profiles
+                .values()
+                .filter(|p| fits(p))
+                .map(|p| p.label.clone())
+                .collect(),
+        });
+    }
+    let mut warnings = Vec::new();
+    if used + EPS < duration {
+        warnings.push(PlanIssue::warning(
+            "audio_trimmed",
+            IssueField::input(role),
+            format!(
+                "Only the first {} of the {} will be performed.",
+                fmt_secs(used),
+                label_of(m, role)
+            ),
+        ));
+    }
+    Ok(FramePlan {
+        fps,
+        chunk_count: timeline.chunks_for(wanted) as u32,
+        frame_count: wanted as u32,
+        source_frame_count: None,
+        warnings,
+    })
+}
+
+fn fixed(m: &Manifest, profile: &Profile, target: Option<f64>) -> Result<FramePlan, WorkflowError> {
+    let timeline = &m.timeline;
+    let fps = fixed_fps(m)?;
+    let cap_frames = ((profile.max_duration_secs * fps) + EPS)
+        .floor()
+        .min(timeline.capacity(profile.max_chunks) as f64) as u64;
+    let wanted = match target {
+        Some(t) => ((t * fps) - EPS).ceil().max(1.0) as u64,
+        None => u64::from(timeline.first_chunk_frames),
+    };
+    // Wan generates 4n+1 frames.
+    let quantize = |f: u64| (f.saturating_sub(1)).div_ceil(4) * 4 + 1;
+    let mut frames = quantize(wanted);
+    let mut warnings = Vec::new();
+    if frames > cap_frames {
+        frames = (cap_frames.saturating_sub(1) / 4) * 4 + 1;
+        warnings.push(PlanIssue::warning(
+            "duration_capped",
+            IssueField::TargetDuration,
+            format!(
+                "This quality profile makes at most {} of video.",
+                fmt_secs(frames as f64 / fps)
+            ),
+        ));
+    }
+    Ok(FramePlan {
+        fps,
+        chunk_count: timeline.chunks_for(frames) as u32,
+        frame_count: frames as u32,
+        source_frame_count: None,
+        warnings,
+    })
+}
+
+fn video(
+    m: &Manifest,
+    role: &str,
+    profile: &Profile,
+    settings: &JobSettings,
+    target: Option<f64>,
+) -> Result<FramePlan, WorkflowError> {
+    let timeline = &m.timeline;
+    let frames = settings
+        .media
+        .video_frame_count
+        .ok_or_else(|| missing(m, "video_frame_count"))?;
+    let src_fps = settings
+        .media
+        .video_fps
+        .ok_or_else(|| missing(m, "video_fps"))?;
+    if frames == 0 {
+        return Err(WorkflowError::InvalidMediaFact {
+            fact: "video_frame_count".into(),
+            value: "0".into(),
+        });
+    }
+    if !(1.0..=MAX_FPS).contains(&src_fps) {
+        return Err(WorkflowError::InvalidMediaFact {
+            fact: "video_fps".into(),
+            value: src_fps.to_string(),
+        });
+    }
+    let limit_secs = target.map_or(profile.max_duration_secs, |t| {
+        t.min(profile.max_duration_secs)
+    });
+    let limit_frames = ((limit_secs * src_fps) + EPS).floor().max(1.0) as u64;
+    let mut used = u64::from(frames).min(limit_frames);
+    let chunks = timeline.chunks_for(used);
+    let max_chunks = u64::from(profile.max_chunks);
+    let chunks = if chunks > max_chunks {
+        used = used.min(timeline.capacity(profile.max_chunks));
+        max_chunks
+    } else {
+        chunks
+    };
+    let mut warnings = Vec::new();
+    if used < u64::from(frames) {
+        warnings.push(PlanIssue::warning(
+            "video_trimmed",
+            IssueField::input(role),
+            format!(
+                "Only the first {} of the {} will be used.",
+                fmt_secs(used as f64 / src_fps),
+                label_of(m, role)
+            ),
+        ));
+    }
+    Ok(FramePlan {
+        fps: timeline.fps.unwrap_or(src_fps),
+        chunk_count: chunks as u32,
+        frame_count: used as u32,
+        source_frame_count: Some(used as u32),
+        warnings,
+    })
 }

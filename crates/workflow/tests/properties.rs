@@ -43,7 +43,8 @@ fn case() -> impl Strategy<Value = Case> {
         (0..3usize, 0..3usize, 0..3usize, prop::option::of(0..3usize)),
         (
             prop_oneof![Just(-1i64), 0..=MAX_SEED as i64],
-            "\\PC{0,300}",
+            // A prompt needs a visible character (an empty one is refused: prompt_empty).
+            "[A-Za-z]\\PC{0,299}",
             prop::option::of("\\PC{0,100}"),
         ),
         (
@@ -121,7 +122,7 @@ proptest! {
         let (_, info) = fixtures();
         let (s, t) = settings(&c);
         let mut rng = || 0xDEAD_BEEF_u64;
-        let b = bind(t, &s, &uploads_for(t), "prop-job", &mut rng).unwrap();
+        let b = bind(t, &s, &uploads_for(t), None, "prop-job", &mut rng).unwrap();
         prop_assert!(validate(&b.graph, info).is_ok(), "{:?}", validate(&b.graph, info));
         let profile = &t.manifest().profiles[&b.profile];
         prop_assert!(b.frame_count >= 1);
@@ -131,7 +132,7 @@ proptest! {
         prop_assert_eq!(b.width % 16, 0);
         prop_assert_eq!(b.height % 16, 0);
         prop_assert!(b.resolved_seed <= MAX_SEED);
-        let again = bind(t, &s, &uploads_for(t), "prop-job", &mut rng).unwrap();
+        let again = bind(t, &s, &uploads_for(t), None, "prop-job", &mut rng).unwrap();
         prop_assert_eq!(again.graph_json(), b.graph_json());
     }
 
@@ -165,7 +166,7 @@ proptest! {
             _ if m.limits.max_points > 0 => { s.params.insert("relight".into(), json!(junk)); "parameter_wrong_type" }
             _ => { s.framing = Some(format!("z{junk}")); "unknown_framing" }
         };
-        let r = bind(t, &s, &uploads_for(t), &job, &mut || 7u64);
+        let r = bind(t, &s, &uploads_for(t), None, &job, &mut || 7u64);
         match r {
             Ok(_) => prop_assert!(false, "{} accepted invalid settings ({})", t.name(), expected),
             Err(e) => prop_assert_eq!(e.explain().code, expected),

@@ -8,8 +8,7 @@ use std::collections::BTreeSet;
 
 use animatrix_common::Explain;
 use animatrix_workflow::{
-    AnimateMode, Catalog, IssueKind, JobSettings, Mode, Point, WorkflowError, bind, preflight,
-    validate,
+    Catalog, IssueKind, JobSettings, Point, ServerFacts, WorkflowError, bind, preflight, validate,
 };
 use common::*;
 use serde_json::{Value, json};
@@ -40,14 +39,14 @@ fn catalog_lists_the_three_templates() {
             ("s2v".into(), "1.0.0".into(), true),
         ]
     );
-    assert_eq!(c.name_for(Mode::Audio, None), Some("s2v"));
+    assert_eq!(c.find("audio", None).unwrap().name(), "s2v");
     assert_eq!(
-        c.name_for(Mode::Animate, Some(AnimateMode::Move)),
-        Some("animate_move")
+        c.find("animate", Some("move")).unwrap().name(),
+        "animate_move"
     );
     assert_eq!(
-        c.name_for(Mode::Animate, Some(AnimateMode::Mix)),
-        Some("animate_mix")
+        c.find("animate", Some("mix")).unwrap().name(),
+        "animate_mix"
     );
     assert_eq!(c.get("s2v", "1.0.0").unwrap().name(), "s2v");
     assert!(matches!(
@@ -73,16 +72,16 @@ fn capability_texts_are_truthful() {
             m.name
         );
         assert!(cannot.contains("exact first or last frame"), "{}", m.name);
-        match &m.mode {
-            Mode::Animate => {
+        match m.mode.as_str() {
+            "animate" => {
                 assert!(!can.contains("lip"), "{} claims lip-sync", m.name);
                 assert!(cannot.contains("lip-sync"), "{}", m.name);
             }
-            Mode::Audio => {
+            "audio" => {
                 assert!(!can.contains("replac"), "{} claims replacement", m.name);
                 assert!(cannot.contains("replace"), "{}", m.name);
             }
-            Mode::Other(other) => panic!("{} ships with unknown mode {other}", m.name),
+            other => panic!("{} ships with unknown mode {other}", m.name),
         }
     }
 }
@@ -104,7 +103,7 @@ fn every_template_profile_aspect_and_framing_binds_and_validates() {
                 for framing in &framings {
                     let mut s = reference_settings(t, &profile, &aspect);
                     s.framing = framing.clone();
-                    let b = bind(t, &s, &uploads_for(t), "job-1", &mut no_random())
+                    let b = bind(t, &s, &uploads_for(t), None, "job-1", &mut no_random())
                         .unwrap_or_else(|e| panic!("{name}/{profile}/{aspect}: {e}"));
                     assert_eq!(b.width % 16, 0);
                     assert_eq!(b.height % 16, 0);
@@ -133,7 +132,7 @@ fn every_parameter_option_binds_and_validates() {
         for profile in t.profile_names() {
             let mut s = reference_settings(t, &profile, "16:9");
             s.params.insert(param.into(), value.clone());
-            let b = bind(t, &s, &uploads_for(t), "job-2", &mut no_random()).unwrap();
+            let b = bind(t, &s, &uploads_for(t), None, "job-2", &mut no_random()).unwrap();
             validate(&b.graph, &info).unwrap_or_else(|e| panic!("{param}={value}: {e:#?}"));
         }
     }
@@ -239,6 +238,7 @@ fn outputs_go_to_the_job_folder_as_h264_mp4_and_a_poster() {
             t,
             &reference_settings(t, "standard", "9:16"),
             &uploads_for(t),
+            None,
             "0f3c-job_9",
             &mut no_random(),
         )
@@ -290,8 +290,8 @@ fn binding_is_deterministic_to_the_byte() {
     for name in TEMPLATES {
         let t = c.latest(name).unwrap();
         let s = reference_settings(t, "high", "16:9");
-        let a = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
-        let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+        let a = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
+        let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
         assert_eq!(a.graph_json(), b.graph_json());
         assert_eq!(
             serde_json::to_string(&a).unwrap(),
@@ -307,7 +307,7 @@ fn random_seed_comes_from_the_source_and_is_reported() {
     let mut s = reference_settings(t, "draft", "1:1");
     s.seed = -1;
     let mut src = || u64::MAX; // masked into the JS-safe range
-    let b = bind(t, &s, &uploads_for(t), "j", &mut src).unwrap();
+    let b = bind(t, &s, &uploads_for(t), None, "j", &mut src).unwrap();
     assert_eq!(b.resolved_seed, animatrix_workflow::MAX_SEED);
     assert_eq!(
         input(&b.graph, "3", "seed"),
@@ -317,7 +317,7 @@ fn random_seed_comes_from_the_source_and_is_reported() {
     assert_eq!(input(&b.graph, "201:77", "seed"), &json!(0));
     // Replaying with the resolved seed gives the same graph.
     s.seed = b.resolved_seed as i64;
-    let again = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let again = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
     assert_eq!(again.graph_json(), b.graph_json());
 }
 
@@ -338,7 +338,7 @@ fn s2v_length_follows_the_audio_in_segments() {
     for (secs, frames, chunks) in cases {
         let mut s = reference_settings(t, "standard", "9:16");
         s.media.audio_duration_secs = Some(secs);
-        let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+        let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
         assert_eq!((b.frame_count, b.chunk_count), (frames, chunks), "{secs} s");
         let g = &b.graph;
         assert_eq!(input(g, "96", "length"), &json!(frames));
@@ -375,7 +375,7 @@ fn audio_longer_than_the_profile_allows_is_refused_in_user_words() {
     let t = c.latest("s2v").unwrap();
     let mut s = reference_settings(t, "high", "9:16");
     s.media.audio_duration_secs = Some(10.5);
-    let e = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap_err();
+    let e = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap_err();
     assert!(matches!(e, WorkflowError::AudioTooLong { .. }), "{e}");
     assert_eq!(
         e.explain().message,
@@ -383,7 +383,7 @@ fn audio_longer_than_the_profile_allows_is_refused_in_user_words() {
     );
     // A target duration within the limit trims instead, with a warning.
     s.target_duration_secs = Some(8.0);
-    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
     assert_eq!(b.frame_count, 128);
     assert_eq!(b.warnings[0].code, "audio_trimmed");
 }
@@ -395,7 +395,7 @@ fn animate_length_follows_the_motion_video_and_continues_motion() {
     let mut s = reference_settings(t, "standard", "9:16");
     s.media.video_frame_count = Some(300);
     s.media.video_fps = Some(30.0);
-    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
     // 77 + 72 * 4 = 365 >= 300
     assert_eq!((b.frame_count, b.chunk_count), (300, 5));
     assert!((b.fps - 30.0).abs() < 1e-9);
@@ -419,14 +419,14 @@ fn animate_length_follows_the_motion_video_and_continues_motion() {
 
     // Longer than the profile allows: trimmed with a warning, never an error.
     s.media.video_frame_count = Some(30 * 60);
-    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
     assert_eq!(b.frame_count, 450);
     assert_eq!(b.chunk_count, 7);
     assert_eq!(b.warnings[0].code, "video_trimmed");
     // A 60 fps video hits the segment cap before the duration cap.
     s.media.video_fps = Some(60.0);
     s.media.video_frame_count = Some(60 * 15);
-    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
     assert_eq!(b.chunk_count, 8);
     assert_eq!(b.frame_count, 77 + 72 * 7);
 }
@@ -439,6 +439,7 @@ fn profiles_switch_models_loras_and_steps() {
         t,
         &reference_settings(t, "high", "9:16"),
         &uploads_for(t),
+        None,
         "j",
         &mut no_random(),
     )
@@ -457,6 +458,7 @@ fn profiles_switch_models_loras_and_steps() {
         t,
         &reference_settings(t, "standard", "9:16"),
         &uploads_for(t),
+        None,
         "j",
         &mut no_random(),
     )
@@ -475,7 +477,7 @@ fn framing_maps_to_resolution_and_prompt_hint() {
     let t = c.latest("s2v").unwrap();
     let mut s = reference_settings(t, "draft", "9:16");
     s.framing = Some("full_body".into());
-    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
     assert_eq!((b.width, b.height), (608, 1040));
     let prompt = input(&b.graph, "6", "text").as_str().unwrap();
     assert!(
@@ -483,7 +485,7 @@ fn framing_maps_to_resolution_and_prompt_hint() {
         "{prompt}"
     );
     s.framing = Some("portrait".into());
-    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
     assert_eq!((b.width, b.height), (480, 832));
     assert!(
         input(&b.graph, "6", "text")
@@ -493,14 +495,21 @@ fn framing_maps_to_resolution_and_prompt_hint() {
     );
     s.framing = Some("wide".into());
     assert!(matches!(
-        bind(t, &s, &uploads_for(t), "j", &mut no_random()),
+        bind(t, &s, &uploads_for(t), None, "j", &mut no_random()),
         Err(WorkflowError::UnknownFraming { .. })
     ));
     let move_t = c.latest("animate_move").unwrap();
     let mut s = reference_settings(move_t, "draft", "9:16");
     s.framing = Some("portrait".into());
     assert!(matches!(
-        bind(move_t, &s, &uploads_for(move_t), "j", &mut no_random()),
+        bind(
+            move_t,
+            &s,
+            &uploads_for(move_t),
+            None,
+            "j",
+            &mut no_random()
+        ),
         Err(WorkflowError::UnknownFraming { .. })
     ));
 }
@@ -514,7 +523,7 @@ fn mix_marks_the_person_in_working_frame_pixels() {
     s.media.video_width = Some(1920);
     s.media.video_height = Some(1080);
     s.points = vec![Point { x: 0.5, y: 0.5 }, Point { x: 0.6, y: 0.25 }];
-    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
     // scale = 1024/1080; x' = 0.6*1920*k - (1920*k - 576)/2
     assert_eq!(
         input(&b.graph, "229", "coordinates"),
@@ -525,12 +534,12 @@ fn mix_marks_the_person_in_working_frame_pixels() {
         "{\"negative\":[],\"positive\":[{\"x\":288,\"y\":512},{\"x\":470,\"y\":256}]}"
     );
     s.points = vec![Point { x: 0.1, y: 0.5 }];
-    let e = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap_err();
+    let e = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap_err();
     assert!(matches!(e, WorkflowError::PointOutsideFrame { .. }), "{e}");
     assert_eq!(e.explain().code, "point_outside_frame");
     s.points.clear();
     assert!(matches!(
-        bind(t, &s, &uploads_for(t), "j", &mut no_random()),
+        bind(t, &s, &uploads_for(t), None, "j", &mut no_random()),
         Err(WorkflowError::MissingPoints { .. })
     ));
     // Move takes no points.
@@ -538,7 +547,7 @@ fn mix_marks_the_person_in_working_frame_pixels() {
     let mut s = reference_settings(mv, "standard", "9:16");
     s.points = vec![Point { x: 0.5, y: 0.5 }];
     assert!(matches!(
-        bind(mv, &s, &uploads_for(mv), "j", &mut no_random()),
+        bind(mv, &s, &uploads_for(mv), None, "j", &mut no_random()),
         Err(WorkflowError::PointsNotSupported { .. })
     ));
 }
@@ -548,13 +557,13 @@ fn mix_parameters_change_the_mask_and_relighting() {
     let c = catalog();
     let t = c.latest("animate_mix").unwrap();
     let mut s = reference_settings(t, "standard", "9:16");
-    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
     assert_eq!(input(&b.graph, "274", "expand"), &json!(10));
     assert_eq!(input(&b.graph, "60", "model"), &json!(["99", 0]));
     s.params
         .insert("background_preservation".into(), json!("high"));
     s.params.insert("relight".into(), json!(false));
-    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
     assert_eq!(input(&b.graph, "274", "expand"), &json!(4));
     assert_eq!(input(&b.graph, "276", "block_size"), &json!(16));
     assert!(b.graph.get("99").is_none());
@@ -579,7 +588,7 @@ fn settings_errors_are_typed() {
     let check = |f: &dyn Fn(&mut JobSettings), code: &str| {
         let mut s = base.clone();
         f(&mut s);
-        let e = bind(t, &s, &up, "j", &mut no_random()).unwrap_err();
+        let e = bind(t, &s, &up, None, "j", &mut no_random()).unwrap_err();
         assert_eq!(e.explain().code, code, "{e}");
         assert!(!e.explain().message.is_empty());
     };
@@ -600,10 +609,6 @@ fn settings_errors_are_typed() {
     );
     check(&|s| s.template = "animate_move".into(), "template_mismatch");
     check(
-        &|s| s.animate_mode = Some(AnimateMode::Mix),
-        "animate_mode_mismatch",
-    );
-    check(
         &|s| s.media.audio_duration_secs = None,
         "missing_media_fact",
     );
@@ -619,18 +624,18 @@ fn settings_errors_are_typed() {
         &|s| s.target_duration_secs = Some(-1.0),
         "invalid_target_duration",
     );
-    let e = bind(t, &base, &up, "../etc", &mut no_random()).unwrap_err();
+    let e = bind(t, &base, &up, None, "../etc", &mut no_random()).unwrap_err();
     assert!(matches!(e, WorkflowError::InvalidJobId { .. }));
     let mut bad = up.clone();
-    bad.audio = None;
+    bad.remove("audio");
     assert!(matches!(
-        bind(t, &base, &bad, "j", &mut no_random()),
+        bind(t, &base, &bad, None, "j", &mut no_random()),
         Err(WorkflowError::MissingInput { .. })
     ));
     let mut bad = up.clone();
-    bad.video = Some("x.mp4".into());
+    bad.insert("motion_video", "x.mp4");
     assert!(matches!(
-        bind(t, &base, &bad, "j", &mut no_random()),
+        bind(t, &base, &bad, None, "j", &mut no_random()),
         Err(WorkflowError::UnexpectedInput { .. })
     ));
     for name in [
@@ -642,8 +647,8 @@ fn settings_errors_are_typed() {
         "a//b.png",
     ] {
         let mut bad = up.clone();
-        bad.image = name.into();
-        let r = bind(t, &base, &bad, "j", &mut no_random());
+        bad.insert("ground_truth", name);
+        let r = bind(t, &base, &bad, None, "j", &mut no_random());
         assert!(
             matches!(
                 r,
@@ -654,15 +659,15 @@ fn settings_errors_are_typed() {
         );
     }
     let mut ok = up.clone();
-    ok.image = "animatrix/test_image (1).png".into();
-    bind(t, &base, &ok, "j", &mut no_random()).unwrap();
+    ok.insert("ground_truth", "animatrix/test_image (1).png");
+    bind(t, &base, &ok, None, "j", &mut no_random()).unwrap();
 
     let mix = c.latest("animate_mix").unwrap();
     let mbase = reference_settings(mix, "standard", "9:16");
     let mcheck = |f: &dyn Fn(&mut JobSettings), code: &str| {
         let mut s = mbase.clone();
         f(&mut s);
-        let e = bind(mix, &s, &uploads_for(mix), "j", &mut no_random()).unwrap_err();
+        let e = bind(mix, &s, &uploads_for(mix), None, "j", &mut no_random()).unwrap_err();
         assert_eq!(e.explain().code, code, "{e}");
     };
     mcheck(
@@ -698,15 +703,20 @@ fn settings_errors_are_typed() {
 fn preflight_against_the_captured_server() {
     let c = catalog();
     let models = captured_models();
-    let bare = captured_object_info();
-    let full = object_info_with_overlay();
+    let full = server_facts(Some(80));
+    let bare = ServerFacts::new(
+        &captured_object_info(),
+        full.devices.clone(),
+        models.clone(),
+    );
     for name in TEMPLATES {
         let t = c.latest(name).unwrap();
         // Every model file the templates need is in the capture (fp8 and bf16 variants).
-        let r = preflight(t, &full, &models);
+        let r = preflight(t, &full);
         assert!(r.ready, "{name}: {r:#?}");
-        assert_eq!(r.ready_profiles, vec!["draft", "high", "standard"]);
-        let bare_report = preflight(t, &bare, &models);
+        assert_eq!(r.verdict, "ready", "{name}");
+        assert_eq!(r.ready_profiles, vec!["draft", "standard", "high"]);
+        let bare_report = preflight(t, &bare);
         if name == "animate_mix" {
             let missing: Vec<(&str, &str)> = bare_report
                 .missing_nodes
@@ -744,7 +754,7 @@ fn preflight_against_the_captured_server() {
             "vae"
         ]
     );
-    // A server without the bf16 file can still run draft and standard.
+    // A server without the bf16 file still runs every profile: High falls back to fp8.
     let t = c.latest("s2v").unwrap();
     let mut m = animatrix_workflow::ModelsByFolder::new();
     for (folder, files) in [
@@ -764,7 +774,9 @@ fn preflight_against_the_captured_server() {
     ] {
         m.insert(folder, files);
     }
-    let r = preflight(t, &full, &m);
+    let mut server = full.clone();
+    server.models = m;
+    let r = preflight(t, &server);
     assert!(!r.ready);
     assert!(
         r.ready_profiles.is_empty(),
@@ -777,21 +789,24 @@ fn preflight_against_the_captured_server() {
         .collect();
     assert_eq!(
         missing,
-        vec![
-            ("wan2.2_s2v_14B_bf16.safetensors", vec!["high".to_owned()]),
-            (
-                "wav2vec2_large_english_fp16.safetensors",
-                vec!["draft".to_owned(), "high".to_owned(), "standard".to_owned()]
-            ),
-        ]
+        vec![(
+            "wav2vec2_large_english_fp16.safetensors",
+            vec!["draft".to_owned(), "standard".to_owned(), "high".to_owned()]
+        ),]
     );
-    m.insert(
+    assert_eq!(
+        r.verdict,
+        "missing models: wav2vec2_large_english_fp16.safetensors"
+    );
+    server.models.insert(
         "audio_encoders",
         ["wav2vec2_large_english_fp16.safetensors"],
     );
+    let r = preflight(t, &server);
+    assert_eq!(r.ready_profiles, vec!["draft", "standard", "high"]);
     assert_eq!(
-        preflight(t, &full, &m).ready_profiles,
-        vec!["draft", "standard"]
+        r.verdict,
+        "ready (High without the bf16 model: The server does not have wan2.2_s2v_14B_bf16.safetensors.)"
     );
 }
 
@@ -809,6 +824,7 @@ fn validation_catches_a_server_without_the_models() {
         t,
         &reference_settings(t, "high", "9:16"),
         &uploads_for(t),
+        None,
         "j",
         &mut no_random(),
     )
@@ -829,6 +845,7 @@ fn reference_jobs_snapshot() {
                 t,
                 &reference_settings(t, &profile, "9:16"),
                 &uploads_for(t),
+                None,
                 "ref-job",
                 &mut no_random(),
             )
@@ -852,6 +869,7 @@ fn drop_in_template_folder_appears_without_code_change() {
     m["display_name"] = json!("Start and end frame");
     // A mode and a timeline this app has no composer for yet still load and bind.
     m["mode"] = json!("keyframes");
+    m["mode_label"] = json!("Keyframes");
     m["timeline"]["source"] = json!("fixed");
     std::fs::write(
         dst.join("manifest.json"),
@@ -901,16 +919,16 @@ fn drop_in_template_folder_appears_without_code_change() {
         "1.0.0"
     );
     let t = c.latest("fun_inp").unwrap();
-    assert_eq!(t.manifest().mode, Mode::Other("keyframes".into()));
+    assert_eq!(t.manifest().mode, "keyframes");
     let mut s = reference_settings(t, "draft", "1:1");
     s.template = "fun_inp".into();
-    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
     assert_eq!(b.frame_count, 81, "default length rounded up to 4n+1");
     s.target_duration_secs = Some(3.0);
-    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
     assert_eq!(b.frame_count, 49);
     s.target_duration_secs = Some(60.0);
-    let b = bind(t, &s, &uploads_for(t), "j", &mut no_random()).unwrap();
+    let b = bind(t, &s, &uploads_for(t), None, "j", &mut no_random()).unwrap();
     assert_eq!(b.frame_count, 317, "capped at 20 s of draft, 4n+1");
     assert_eq!(b.warnings[0].code, "duration_capped");
 
@@ -921,7 +939,7 @@ fn drop_in_template_folder_appears_without_code_change() {
     std::fs::copy(src.join("manifest.json"), wrong.join("manifest.json")).unwrap();
     assert!(matches!(
         Catalog::load(tmp.path()),
-        Err(WorkflowError::TemplateInvalid { .. })
+        Err(WorkflowError::TemplateFolderMismatch { .. })
     ));
 }
 
@@ -978,7 +996,7 @@ fn broken_manifests_are_refused_with_a_reason() {
                 m["extension"]["fragment"]["3"] = n;
             }),
         ),
-        ("schema", Box::new(|m| m["schema"] = json!(2))),
+        ("schema", Box::new(|m| m["schema"] = json!(1))),
     ];
     for (what, f) in cases {
         let mut m = good.clone();
@@ -994,19 +1012,6 @@ fn broken_manifests_are_refused_with_a_reason() {
         );
     }
     animatrix_workflow::Template::from_json(&good.to_string(), &graph).unwrap();
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[test]

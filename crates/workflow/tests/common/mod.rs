@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use animatrix_workflow::{
-    Catalog, JobSettings, MediaFacts, ModelsByFolder, ObjectInfo, Point, Template, UploadedInputs,
+    Catalog, Device, InputKind, JobSettings, MediaFacts, ModelsByFolder, ObjectInfo, Point,
+    ServerFacts, Template, UploadedInputs,
 };
 use serde_json::Value;
 
@@ -63,20 +64,48 @@ pub fn captured_models() -> ModelsByFolder {
     m
 }
 
+/// A server name for every bound input, by kind (the names the snapshots were taken with).
 pub fn uploads_for(t: &Template) -> UploadedInputs {
-    let m = t.manifest();
-    UploadedInputs {
-        image: "test_image.png".into(),
-        audio: m
-            .inputs
-            .contains_key("audio")
-            .then(|| "test_audio.wav".into()),
-        video: m
-            .inputs
-            .contains_key("video")
-            .then(|| "test_pose.mp4".into()),
-        extra: Default::default(),
-    }
+    t.manifest()
+        .inputs
+        .iter()
+        .filter(|(_, i)| i.is_bound())
+        .map(|(role, i)| {
+            let name = match i.kind {
+                InputKind::Image => "test_image.png",
+                InputKind::Audio => "test_audio.wav",
+                InputKind::Video => "test_pose.mp4",
+            };
+            (role.clone(), name)
+        })
+        .collect()
+}
+
+/// The kind of the input driving the timeline, if any.
+pub fn driving_kind(t: &Template) -> Option<InputKind> {
+    t.timeline_role().and_then(|r| t.input(r)).map(|i| i.kind)
+}
+
+/// Facts of the server the captures come from, with the SAM2 overlay, and a CUDA device of
+/// `vram_gb` (or the captured CPU-only device list when `None`).
+pub fn server_facts(vram_gb: Option<u64>) -> ServerFacts {
+    let devices = match vram_gb {
+        None => {
+            ServerFacts::devices_from_system_stats(&read_json(shared("comfyui/system_stats.json")))
+                .expect("capture parses")
+        }
+        Some(gb) => vec![Device {
+            name: "cuda:0 NVIDIA test GPU".into(),
+            kind: "cuda".into(),
+            vram_total: gb * 1_000_000_000,
+            vram_free: gb * 1_000_000_000,
+        }],
+    };
+    ServerFacts::new(
+        &object_info_with_overlay(),
+        Some(devices),
+        captured_models(),
+    )
 }
 
 /// A reference job for a template: fixed seed, typical media.
@@ -96,7 +125,7 @@ pub fn reference_settings(t: &Template, profile: &str, aspect: &str) -> JobSetti
         video_width: Some(1080),
         video_height: Some(1920),
     };
-    if !m.inputs.contains_key("audio") {
+    if driving_kind(t) != Some(InputKind::Audio) {
         s.media.audio_duration_secs = None;
     } else {
         s.media.video_frame_count = None;
@@ -112,4 +141,23 @@ pub fn reference_settings(t: &Template, profile: &str, aspect: &str) -> JobSetti
 
 pub fn no_random() -> impl FnMut() -> u64 {
     || panic!("a fixed seed must not draw a random one")
+}
+
+/// Copies a folder tree (a test data dir of templates).
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Test-only template folders (drop-in templates), laid out like `workflows/`.
+pub fn test_workflows_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/workflows"))
 }
