@@ -113,15 +113,16 @@ impl Dialogs {
 pub async fn pick_files(
     app: &AppHandle,
     command: &'static str,
-    title: &'static str,
+    title: impl Into<String>,
     filter: Filter,
     multiple: bool,
 ) -> Result<Vec<PathBuf>, UserError> {
     let app = app.clone();
+    let title = title.into();
     tauri::async_runtime::spawn_blocking(move || {
         app.state::<AppState>()
             .dialogs
-            .pick(&app, title, filter, multiple)
+            .pick(&app, &title, filter, multiple)
     })
     .await
     .map_err(|e| crate::commands::internal(command, e.to_string()))

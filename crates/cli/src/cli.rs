@@ -309,14 +309,31 @@ mod tests {
             assert_eq!(cli.global.endpoint.as_deref(), Some("lab"));
         }
         let cli = Cli::try_parse_from([
-            "animatrix", "--wait", "submit", "audio", "--image", "a.png", "--audio", "b.wav",
-            "--prompt", "x",
+            "animatrix",
+            "--wait",
+            "submit",
+            "audio",
+            "--image",
+            "a.png",
+            "--audio",
+            "b.wav",
+            "--prompt",
+            "x",
         ])
         .expect("parse");
         assert!(cli.global.wait);
         let cli = Cli::try_parse_from([
-            "animatrix", "graph", "audio", "--image", "a.png", "--audio", "b.wav", "--prompt", "x",
-            "--dry-run", "--offline",
+            "animatrix",
+            "graph",
+            "audio",
+            "--image",
+            "a.png",
+            "--audio",
+            "b.wav",
+            "--prompt",
+            "x",
+            "--dry-run",
+            "--offline",
         ])
         .expect("parse");
         assert!(cli.global.dry_run && cli.global.offline);

@@ -84,10 +84,13 @@ pub fn classify(code: &str) -> FailureClass {
         {
             FailureClass::InvalidInput
         }
-        "server_unreachable" | "server_not_found" | "server_timeout" | "auth_rejected"
-        | "auth_forbidden" | "tls_certificate_invalid" | "network_error" => {
-            FailureClass::ServerUnreachable
-        }
+        "server_unreachable"
+        | "server_not_found"
+        | "server_timeout"
+        | "auth_rejected"
+        | "auth_forbidden"
+        | "tls_certificate_invalid"
+        | "network_error" => FailureClass::ServerUnreachable,
         c if c.starts_with("demo_") || c.starts_with("input_") || c == "too_many_inputs" => {
             FailureClass::InvalidInput
         }

@@ -9,7 +9,7 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
-    let json = cli.json;
+    let json = cli.global.json;
     match commands::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(failure) => {

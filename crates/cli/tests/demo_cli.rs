@@ -265,5 +265,5 @@ fn include_endpoint_is_opt_in() {
         .expect("read");
     let run: Value = serde_json::from_str(&run_json).expect("json");
     assert_eq!(run["endpoint_url"], base_url.as_str());
-    assert_eq!(run["endpoint_name"], "showroom-gpu");
+    assert_eq!(run["job"]["endpoint"], "showroom-gpu");
 }

@@ -176,18 +176,23 @@ async fn audio_and_animate_move_complete_with_outputs_and_manifests() {
     for (id, template) in [(&audio_id, "s2v"), (&animate_id, "animate_move")] {
         let d = env.show(id).await;
         assert_eq!(d["job"]["state"], "completed");
-        assert_eq!(d["job"]["template_name"], template);
+        assert_eq!(d["job"]["template"]["name"], template);
         let dir = PathBuf::from(d["job_dir"].as_str().expect("dir"));
         let manifest: Value = serde_json::from_str(
             &std::fs::read_to_string(dir.join("job_manifest.json")).expect("manifest"),
         )
         .expect("manifest json");
-        assert_eq!(manifest["comfy_prompt_id"], d["job"]["comfy_prompt_id"]);
-        assert_eq!(manifest["template"]["name"], template);
-        assert!(manifest["resolved_seed"].as_i64().is_some());
+        assert_eq!(manifest["job"]["prompt_id"], d["job"]["prompt_id"]);
+        assert_eq!(manifest["job"]["template"]["name"], template);
+        assert!(manifest["job"]["resolved_seed"].as_i64().is_some());
+        assert_eq!(
+            manifest["job"]["state"], "completed",
+            "written once it completed"
+        );
+        assert!(manifest["job"]["times"]["finished_at"].as_i64().is_some());
         assert!(manifest["inputs"].as_array().is_some_and(|i| {
             i.iter()
-                .all(|x| x["sha256"].as_str().is_some_and(|s| s.len() == 64))
+                .all(|x| x["asset"]["sha256"].as_str().is_some_and(|s| s.len() == 64))
         }));
         assert!(dir.join("debug_metadata.json").is_file());
         let video = d["outputs"]
@@ -206,7 +211,7 @@ async fn audio_and_animate_move_complete_with_outputs_and_manifests() {
             env.fake
                 .prompts()
                 .iter()
-                .any(|p| Some(p.prompt_id.as_str()) == d["job"]["comfy_prompt_id"].as_str())
+                .any(|p| Some(p.prompt_id.as_str()) == d["job"]["prompt_id"].as_str())
         );
     }
     assert_eq!(env.show(&animate_id).await["job"]["resolved_seed"], 42);
@@ -324,7 +329,7 @@ async fn cancel_while_queued_and_while_running_touches_only_that_prompt() {
         .faults()
         .on_next_prompt(PromptFault::default().hang_at("3"));
     let a = job_id_of(&env.submit_audio(&[]).await);
-    let a_prompt = env.show(&a).await["job"]["comfy_prompt_id"]
+    let a_prompt = env.show(&a).await["job"]["prompt_id"]
         .as_str()
         .expect("pid")
         .to_string();
@@ -335,7 +340,7 @@ async fn cancel_while_queued_and_while_running_touches_only_that_prompt() {
         "A runs"
     );
     let b = job_id_of(&env.submit_audio(&[]).await);
-    let b_prompt = env.show(&b).await["job"]["comfy_prompt_id"]
+    let b_prompt = env.show(&b).await["job"]["prompt_id"]
         .as_str()
         .expect("pid")
         .to_string();
@@ -465,7 +470,7 @@ async fn kill_9_at_random_points_then_restart_reconciles_without_loss_or_duplica
                 j["state"],
                 j["error"]
             );
-            let pid = j["comfy_prompt_id"].as_str().unwrap_or("");
+            let pid = j["prompt_id"].as_str().unwrap_or("");
             let posted = env
                 .fake
                 .prompts()

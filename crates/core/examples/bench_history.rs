@@ -81,7 +81,7 @@ fn seed(conn: &mut rusqlite::Connection) -> Result<(), Box<dyn std::error::Error
         let mut stmt = tx.prepare(
             "INSERT INTO jobs (id, comfy_prompt_id, client_id, endpoint_name, mode, template_name,
                template_version, profile, aspect, prompt, settings_json, state, created_at, updated_at)
-             VALUES (?1, ?2, 'bench', 'lab', ?3, ?4, '1.0.0', 'standard', '9:16', ?5, '{}', ?6, ?7, ?7)",
+             VALUES (?1, ?2, 'bench', 'lab', ?3, ?4, '1.0.0', 'standard', '9:16', ?5, ?8, ?6, ?7, ?7)",
         )?;
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = || {
@@ -101,14 +101,14 @@ fn seed(conn: &mut rusqlite::Connection) -> Result<(), Box<dyn std::error::Error
                 format!("job-{i:08}"),
                 format!("prompt-{i:08}"),
                 mode,
-                if mode == "audio" {
-                    "s2v"
-                } else {
-                    "animate_move"
-                },
+                format!("{mode}_bench"),
                 prompt.join(" "),
                 state,
                 1_700_000_000_000_i64 + i as i64 * 1000,
+                format!(
+                    r#"{{"settings":{{"template":"{mode}_bench","prompt":"{}"}},"inputs":[]}}"#,
+                    prompt.join(" ")
+                ),
             ])?;
         }
     }

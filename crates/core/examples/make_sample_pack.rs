@@ -9,10 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use animatrix_core::demo::{self, ExportOptions};
-use animatrix_core::jobs::{Engine, InputRef, JobInputs, JobRequest, JobState};
+use animatrix_core::demo::ExportOptions;
+use animatrix_core::jobs::{JobInput, JobRequest, JobState};
 use animatrix_core::{AuthKind, NewEndpoint, Studio};
-use animatrix_workflow::{AnimateMode, Mode};
+use animatrix_workflow::JobSettings;
 
 pub const SAMPLE_LABEL: &str = "Sample (recorded against a fake test server)";
 
@@ -24,23 +24,21 @@ fn fixture(name: &str) -> PathBuf {
     repo_root().join("../shared/fixtures").join(name)
 }
 
-fn request(mode: Mode, prompt: &str, seed: i64, inputs: JobInputs) -> JobRequest {
-    JobRequest {
-        mode: mode.clone(),
-        animate_mode: matches!(mode, Mode::Animate).then_some(AnimateMode::Move),
-        prompt: prompt.into(),
-        negative_prompt: None,
-        profile: Some("draft".into()),
-        aspect: Some("9:16".into()),
-        framing: None,
-        seed,
-        inputs,
-        points: Vec::new(),
-        target_duration_secs: None,
-        params: Default::default(),
-        endpoint: None,
-        fit: Default::default(),
-    }
+/// A Draft 9:16 request for the template of `mode` (found in the catalog by its manifest).
+fn request(
+    studio: &Studio,
+    mode: &str,
+    prompt: &str,
+    seed: i64,
+    inputs: Vec<JobInput>,
+) -> Result<JobRequest, Box<dyn std::error::Error>> {
+    let mut settings = JobSettings::new(studio.template_for_mode(mode, None)?, prompt);
+    settings.profile = Some("draft".into());
+    settings.aspect = Some("9:16".into());
+    settings.seed = seed;
+    let mut req = JobRequest::new(settings);
+    req.inputs = inputs;
+    Ok(req)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -57,55 +55,57 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     let data = tempfile::tempdir()?;
     let studio = Studio::open(data.path().to_path_buf())?;
-    studio.add_endpoint(
-        NewEndpoint {
-            name: "fake".into(),
-            base_url: fake.base_url(),
-            auth: AuthKind::None,
-            make_default: true,
-        },
-        None,
-    )?;
-    let engine = Engine::new(studio.clone())?;
+    studio
+        .add_endpoint(
+            NewEndpoint {
+                name: "fake".into(),
+                base_url: fake.base_url(),
+                auth: AuthKind::None,
+                make_default: true,
+            },
+            None,
+        )
+        .await?;
 
     let audio = request(
-        Mode::Audio,
+        &studio,
+        "audio",
         "A friendly character introduces herself to the camera",
         20_250_101,
-        JobInputs {
-            image: Some(InputRef::File(fixture("character.png"))),
-            audio: Some(InputRef::File(fixture("speech.wav"))),
-            ..Default::default()
-        },
-    );
+        vec![
+            JobInput::file("ground_truth", fixture("character.png")),
+            JobInput::file("audio", fixture("speech.wav")),
+        ],
+    )?;
     let animate = request(
-        Mode::Animate,
+        &studio,
+        "animate",
         "The character dances, following the motion clip",
         20_250_102,
-        JobInputs {
-            image: Some(InputRef::File(fixture("character.png"))),
-            video: Some(InputRef::File(fixture("motion.mp4"))),
-            ..Default::default()
-        },
-    );
+        vec![
+            JobInput::file("ground_truth", fixture("character.png")),
+            JobInput::file("motion_video", fixture("motion.mp4")),
+        ],
+    )?;
     let mut ids = Vec::new();
     for req in [audio, animate] {
-        let id = engine.submit(req).await?;
-        let job = tokio::time::timeout(Duration::from_secs(120), engine.wait(&id)).await??;
+        let id = studio.submit(req).await?;
+        let job = tokio::time::timeout(Duration::from_secs(120), studio.wait(&id)).await??;
         if job.state != JobState::Completed {
             return Err(format!("run {id} ended {} ({:?})", job.state, job.error).into());
         }
         ids.push(id);
     }
-    let summary = demo::export(
-        &studio,
-        &ids,
-        &out,
-        &ExportOptions {
-            label: Some(SAMPLE_LABEL.into()),
-            include_endpoint: false,
-        },
-    )?;
+    let summary = studio
+        .demo_export(
+            ids,
+            out,
+            ExportOptions {
+                label: Some(SAMPLE_LABEL.into()),
+                include_endpoint: false,
+            },
+        )
+        .await?;
     fake.shutdown().await;
     println!(
         "wrote {} ({} bytes, {} runs, {} members)",

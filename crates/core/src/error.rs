@@ -67,16 +67,12 @@ pub enum CoreError {
     Internal(String),
     #[error("this template takes no input of role {role}")]
     InputNotAccepted { role: String, accepted: Vec<String> },
-    #[error("missing required input {role}")]
-    InputMissing { role: String, label: String },
-    #[error("too many inputs for {label} (max {max})")]
-    TooManyInputs { label: String, max: u32 },
-    #[error("server not ready: {missing_nodes} node types and {missing_models} model files missing: {detail}")]
-    ServerNotReady {
-        missing_nodes: usize,
-        missing_models: usize,
-        detail: String,
+    #[error("not ready to generate: {}", issue.message)]
+    NotReady {
+        issue: Box<animatrix_workflow::PlanIssue>,
     },
+    #[error("server not ready: {verdict}: {detail}")]
+    ServerNotReady { verdict: String, detail: String },
     #[error("the server does not accept the bound graph: {detail}")]
     TemplateIncompatible { detail: String },
     #[error("the server reported success but produced no video: {detail}")]
@@ -238,25 +234,17 @@ impl Explain for CoreError {
                 format!("This studio takes no \"{role}\" input."),
                 format!("Attach only what it takes: {}.", accepted.join(", ")),
             ),
-            CoreError::InputMissing { label, .. } => (
-                "input_missing",
-                format!("{label} is missing."),
-                format!("Add the {} and generate again.", label.to_lowercase()),
-            ),
-            CoreError::TooManyInputs { label, max } => (
-                "too_many_inputs",
-                format!("Too many files for {label}: at most {max}."),
-                "Remove the extra files and generate again.".into(),
-            ),
-            CoreError::ServerNotReady {
-                missing_nodes,
-                missing_models,
-                ..
-            } => (
+            CoreError::NotReady { issue } => {
+                return UserError::new(
+                    issue.code.clone(),
+                    issue.message.clone(),
+                    issue.suggestion.clone(),
+                )
+                .with_detail(detail);
+            }
+            CoreError::ServerNotReady { verdict, .. } => (
                 "server_not_ready",
-                format!(
-                    "The server is missing parts this mode needs ({missing_nodes} node types, {missing_models} model files)."
-                ),
+                format!("This server cannot run it: {verdict}."),
                 "Ask your operator to install them (animatrix templates lists what is missing), or pick another quality profile.".into(),
             ),
             CoreError::TemplateIncompatible { .. } => (

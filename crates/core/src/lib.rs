@@ -17,9 +17,9 @@ pub mod secrets;
 pub mod store;
 pub mod templates;
 
+pub use api::Studio;
 pub use config::endpoints::{AuthKind, EndpointView, NewEndpoint};
 pub use error::CoreError;
-pub use api::Studio;
 
 /// The media layer, re-exported so the CLI and app need no direct dependency.
 pub mod media {

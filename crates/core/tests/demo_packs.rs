@@ -11,10 +11,11 @@ use std::time::Duration;
 use animatrix_common::Explain;
 use animatrix_core::demo::{self, ExportOptions, ImportLimits, Pace};
 use animatrix_core::jobs::{
-    Engine, InputRef, JobInputs, JobQuery, JobRequest, JobState, JobUpdate, metrics, repo,
+    JobInput, JobQuery, JobRequest, JobState, JobUpdate, NewJob, OutputKind, TemplateRef, metrics,
+    repo,
 };
 use animatrix_core::{AuthKind, CoreError, NewEndpoint, Studio};
-use animatrix_workflow::{AnimateMode, Mode};
+use animatrix_workflow::JobSettings;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -41,23 +42,20 @@ fn recorded() -> &'static Recorded {
     REC.get_or_init(|| std::thread::spawn(record).join().expect("recording thread"))
 }
 
-fn request(mode: Mode, prompt: &str, inputs: JobInputs) -> JobRequest {
-    JobRequest {
-        mode: mode.clone(),
-        animate_mode: matches!(mode, Mode::Animate).then_some(AnimateMode::Move),
-        prompt: prompt.into(),
-        negative_prompt: None,
-        profile: Some("draft".into()),
-        aspect: Some("9:16".into()),
-        framing: None,
-        seed: 7,
-        inputs,
-        points: Vec::new(),
-        target_duration_secs: None,
-        params: Default::default(),
-        endpoint: None,
-        fit: Default::default(),
-    }
+fn request(studio: &Studio, mode: &str, prompt: &str, inputs: Vec<JobInput>) -> JobRequest {
+    let template = studio.template_for_mode(mode, None).expect("template");
+    let mut settings = JobSettings::new(template, prompt);
+    settings.profile = Some("draft".into());
+    settings.aspect = Some("9:16".into());
+    settings.seed = 7;
+    let mut req = JobRequest::new(settings);
+    req.inputs = inputs;
+    req
+}
+
+/// The database file, opened beside the studio (the API keeps its own handle private).
+fn conn(studio: &Studio) -> rusqlite::Connection {
+    rusqlite::Connection::open(animatrix_core::store::db_path(studio.data_dir())).expect("db")
 }
 
 fn record() -> Recorded {
@@ -85,30 +83,30 @@ fn record() -> Recorded {
                 },
                 None,
             )
+            .await
             .expect("endpoint");
-        let engine = Engine::new(studio.clone()).expect("engine");
         let audio = request(
-            Mode::Audio,
+            &studio,
+            "audio",
             "a knight singing opera",
-            JobInputs {
-                image: Some(InputRef::File(fixture("character.png"))),
-                audio: Some(InputRef::File(fixture("speech.wav"))),
-                ..Default::default()
-            },
+            vec![
+                JobInput::file("ground_truth", fixture("character.png")),
+                JobInput::file("audio", fixture("speech.wav")),
+            ],
         );
         let animate = request(
-            Mode::Animate,
+            &studio,
+            "animate",
             "a robot dancing",
-            JobInputs {
-                image: Some(InputRef::File(fixture("character.png"))),
-                video: Some(InputRef::File(fixture("motion.mp4"))),
-                ..Default::default()
-            },
+            vec![
+                JobInput::file("ground_truth", fixture("character.png")),
+                JobInput::file("motion_video", fixture("motion.mp4")),
+            ],
         );
         let mut ids = Vec::new();
         for req in [audio, animate] {
-            let id = engine.submit(req).await.expect("submit");
-            let job = tokio::time::timeout(Duration::from_secs(60), engine.wait(&id))
+            let id = studio.submit(req).await.expect("submit");
+            let job = tokio::time::timeout(Duration::from_secs(60), studio.wait(&id))
                 .await
                 .expect("in time")
                 .expect("wait");
@@ -211,7 +209,7 @@ struct Snapshot {
 }
 
 fn snapshot(studio: &Studio) -> Snapshot {
-    let db = studio.db();
+    let db = conn(studio);
     let mut counts = BTreeMap::new();
     for table in ["jobs", "assets", "outputs", "job_events", "job_inputs"] {
         let n: i64 = db
@@ -234,6 +232,7 @@ fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) {
         if rel.starts_with("animatrix.sqlite3")
             || rel.starts_with("logs")
             || rel.starts_with("workflows")
+            || rel.starts_with("app-templates")
         {
             continue;
         }
@@ -285,34 +284,28 @@ fn round_trip_on_another_data_dir_is_byte_identical_with_its_timeline() {
             .find(|r| &r.original_id == orig)
             .expect("run imported");
         assert_eq!(&run.job_id, orig, "ids are kept when free");
-        let a = repo::get(&src.db(), orig).expect("source job");
-        let b = repo::get(&dst.db(), &run.job_id).expect("imported job");
+        let a = repo::get(&conn(&src), orig).expect("source job");
+        let b = repo::get(&conn(&dst), &run.job_id).expect("imported job");
         assert!(b.is_demo && !a.is_demo);
         assert_eq!(b.state, JobState::Completed);
         assert_eq!(
-            (
-                &b.prompt,
-                &b.template_name,
-                &b.template_version,
-                b.resolved_seed,
-                b.frame_count
-            ),
-            (
-                &a.prompt,
-                &a.template_name,
-                &a.template_version,
-                a.resolved_seed,
-                a.frame_count
-            )
+            (&b.prompt, &b.template, b.resolved_seed, b.frame_count),
+            (&a.prompt, &a.template, a.resolved_seed, a.frame_count)
         );
-        assert_eq!(b.endpoint_name, None, "endpoint names stay home by default");
-        assert!(b.settings["endpoint"].is_null());
+        assert_eq!(b.endpoint, None, "endpoint names stay home by default");
+        assert_eq!(b.request.target, None);
+        assert_eq!(b.request.settings, a.request.settings);
 
         // Outputs: byte-identical files at new paths inside the target data dir.
-        let oa = repo::outputs(&src.db(), orig).expect("outputs");
-        let ob = repo::outputs(&dst.db(), &run.job_id).expect("outputs");
+        let oa = repo::outputs(&conn(&src), orig).expect("outputs");
+        let ob = repo::outputs(&conn(&dst), &run.job_id).expect("outputs");
         assert_eq!(oa.len(), ob.len());
-        assert!(ob.iter().any(|o| o.kind == "video") && ob.iter().any(|o| o.kind == "poster"));
+        assert!(
+            ob.iter().any(|o| o.kind == OutputKind::Video)
+                && ob.iter().any(|o| o.kind == OutputKind::Poster)
+        );
+        let clip = b.clip.as_ref().expect("the clip is measured on import");
+        assert!(clip.seconds.is_some_and(|s| s > 0.0), "{clip:?}");
         for (x, y) in oa.iter().zip(&ob) {
             assert_eq!(x.kind, y.kind);
             assert!(y.path.starts_with(&dst.data_dir().display().to_string()));
@@ -331,18 +324,16 @@ fn round_trip_on_another_data_dir_is_byte_identical_with_its_timeline() {
         assert!(!ia.is_empty());
 
         // The event timeline, timestamps included.
-        let strip = |evs: Vec<animatrix_core::jobs::JobEvent>| {
-            evs.into_iter()
-                .map(|e| (e.at, e.kind, e.state, e.data))
-                .collect::<Vec<_>>()
-        };
-        let ea = strip(repo::events(&src.db(), orig).expect("events"));
-        let eb = strip(repo::events(&dst.db(), &run.job_id).expect("events"));
+        let ea = repo::events(&conn(&src), orig).expect("events");
+        let eb = repo::events(&conn(&dst), &run.job_id).expect("events");
         assert_eq!(ea.len(), eb.len());
         for (x, y) in ea.iter().zip(&eb) {
-            assert_eq!((x.0, &x.1, x.2), (y.0, &y.1, y.2));
-            if x.1 == "progress" || x.1 == "preview" || x.1 == "queue_position" {
-                assert_eq!(x.3, y.3);
+            assert_eq!(
+                (x.at, x.data.kind(), x.data.state()),
+                (y.at, y.data.kind(), y.data.state())
+            );
+            if matches!(x.data.kind(), "progress" | "preview" | "queue_position") {
+                assert_eq!(x.data, y.data);
             }
         }
         let ta = demo::timeline(&src, orig).expect("timeline a");
@@ -367,9 +358,9 @@ fn round_trip_on_another_data_dir_is_byte_identical_with_its_timeline() {
                 .iter()
                 .any(|s| s.update.state == JobState::Executing)
         );
-        assert!(tb.is_demo);
-        assert_eq!(tb.prompt, a.prompt);
-        assert!(tb.inputs.iter().all(|i| Path::new(&i.path).is_file()));
+        assert!(tb.job.is_demo);
+        assert_eq!(tb.job.prompt, a.prompt);
+        assert!(tb.inputs.iter().all(|i| i.asset.path().is_file()));
         assert!(Path::new(&tb.video_path).is_file());
         let manifest = Path::new(&tb.video_path)
             .parent()
@@ -379,13 +370,19 @@ fn round_trip_on_another_data_dir_is_byte_identical_with_its_timeline() {
         let m: Value =
             serde_json::from_str(&std::fs::read_to_string(manifest).expect("job manifest"))
                 .expect("json");
-        assert!(m["endpoint"].is_null());
-        assert_eq!(m["template"]["name"], a.template_name.as_str());
+        assert!(m["job"]["endpoint"].is_null());
+        assert!(m["job"]["request"]["target"].is_null());
+        assert_eq!(m["job"]["template"]["name"], a.template.name.as_str());
+        assert!(
+            !m.to_string()
+                .contains(&src.data_dir().display().to_string()),
+            "no path of the exporting machine travels"
+        );
     }
 }
 
 fn input_shas(studio: &Studio, job: &str) -> Vec<(String, String)> {
-    let db = studio.db();
+    let db = conn(studio);
     let mut stmt = db
         .prepare("SELECT i.role, a.stored_path FROM job_inputs i JOIN assets a ON a.id = i.asset_id WHERE i.job_id = ?1 ORDER BY i.role")
         .expect("prepare");
@@ -430,7 +427,7 @@ fn no_endpoint_leaves_the_machine_unless_opted_in() {
         .find(|(n, _)| n.ends_with("/run.json"))
         .expect("run.json");
     let run: Value = serde_json::from_slice(&run.1).expect("json");
-    assert_eq!(run["endpoint_name"], ENDPOINT_NAME);
+    assert_eq!(run["job"]["endpoint"], ENDPOINT_NAME);
     assert_eq!(run["endpoint_url"], rec.base_url.as_str());
     // Never a secret field, opt-in or not.
     for (_, bytes) in &members {
@@ -459,9 +456,9 @@ fn reimport_never_duplicates_even_on_the_machine_that_made_the_pack() {
     assert_eq!(first.imported, 2);
     for r in &first.runs {
         assert_ne!(r.job_id, r.original_id);
-        assert!(repo::get(&src.db(), &r.job_id).expect("demo job").is_demo);
+        assert!(repo::get(&conn(&src), &r.job_id).expect("demo job").is_demo);
         assert!(
-            !repo::get(&src.db(), &r.original_id)
+            !repo::get(&conn(&src), &r.original_id)
                 .expect("real job")
                 .is_demo
         );
@@ -496,11 +493,11 @@ fn copy_dir(from: &Path, to: &Path) {
 fn demo_runs_stay_out_of_metrics_and_real_history() {
     let (_d, dst) = fresh();
     demo::import(&dst, &recorded().pack).expect("import");
-    let m = metrics::compute(&dst.db(), 36_500).expect("metrics");
+    let m = metrics::compute(&conn(&dst), 36_500).expect("metrics");
     assert!(m.jobs_per_day.is_empty(), "{m:?}");
     assert!(m.per_template.is_empty(), "{m:?}");
     assert_eq!(m.storage_bytes.outputs, 0);
-    let db = dst.db();
+    let db = conn(&dst);
     let real = repo::list(
         &db,
         &JobQuery {
@@ -650,7 +647,7 @@ fn sample_pack_imports_on_first_run_only_and_is_labelled() {
             .expect("second")
             .is_none()
     );
-    let page = repo::list(&s.db(), &JobQuery::default()).expect("list");
+    let page = repo::list(&conn(&s), &JobQuery::default()).expect("list");
     assert_eq!(page.jobs.len(), 2);
     for j in &page.jobs {
         assert!(j.is_demo);
@@ -674,26 +671,28 @@ fn sample_pack_imports_on_first_run_only_and_is_labelled() {
 fn unfinished_runs_are_neither_exported_nor_performed() {
     let (_d, s) = fresh();
     {
-        let mut db = s.db();
+        let mut db = conn(&s);
         repo::insert(
             &mut db,
-            &repo::NewJob {
+            &NewJob {
                 id: "job-unfinished".into(),
-                comfy_prompt_id: "p-1".into(),
+                prompt_id: "p-1".into(),
                 client_id: "c".into(),
-                endpoint_name: None,
+                endpoint: None,
                 mode: "audio".into(),
-                template_name: "s2v".into(),
-                template_version: "1.0.0".into(),
+                template: TemplateRef {
+                    name: "talking".into(),
+                    version: "1.0.0".into(),
+                },
                 profile: "draft".into(),
                 aspect: "9:16".into(),
-                prompt: "x".into(),
-                negative_prompt: String::new(),
-                settings_json: "{}".into(),
-                parent_job_id: None,
-                relation: None,
-                is_demo: false,
+                request: JobRequest::new(JobSettings::new("talking", "x")),
+                resolved_seed: 1,
+                frame_count: None,
+                parent: None,
+                inputs: Vec::new(),
             },
+            &[],
         )
         .expect("insert");
     }
@@ -759,7 +758,7 @@ fn garbage_and_truncated_packs_are_corrupt() {
     }
     w.finish().expect("finish");
     let mut raw = std::fs::read(&stored).expect("read");
-    let needle = b"\"offset_ms\"";
+    let needle = b"\"events\"";
     let at = raw
         .windows(needle.len())
         .position(|w| w == needle)
@@ -864,8 +863,8 @@ fn unsafe_member_names_are_refused() {
 fn unknown_format_or_version_is_refused() {
     let dir = scratch();
     for (i, (key, value)) in [
-        ("version", serde_json::json!(2)),
-        ("version", serde_json::json!("1")),
+        ("version", serde_json::json!(3)),
+        ("version", serde_json::json!("2")),
         ("format", serde_json::json!("someone-elses-pack")),
     ]
     .into_iter()
@@ -977,7 +976,7 @@ fn a_failure_while_placing_files_rolls_everything_back() {
         .expect("inputs")
         .iter()
         .find(|i| i["role"] == "motion_video")
-        .and_then(|i| i["sha256"].as_str())
+        .and_then(|i| i["asset"]["sha256"].as_str())
         .expect("motion video input")
         .to_string();
     let (_d, target) = fresh();

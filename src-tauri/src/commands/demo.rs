@@ -32,7 +32,7 @@ pub async fn set_demo_settings(
 ) -> Result<DemoSettings, UserError> {
     let studio = state.studio()?;
     studio
-        .set_demo_settings(settings.clone())
+        .set_demo_settings(settings)
         .await
         .map_err(|e| explain("set_demo_settings", e))?;
     tracing::info!(

@@ -45,7 +45,7 @@ pub async fn pick_inputs(
     let picked = crate::dialogs::pick_files(
         &app,
         "pick_inputs",
-        &format!("Choose: {label}"),
+        format!("Choose: {label}"),
         filter_for(&kind),
         multiple,
     )

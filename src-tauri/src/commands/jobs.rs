@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use animatrix_common::UserError;
 use animatrix_core::CoreError;
-use animatrix_core::api::{CardPage, JobDetail, Plan};
+use animatrix_core::api::{CardPage, JobDetail};
 use animatrix_core::jobs::{JobQuery, JobRecord, JobRequest};
+use animatrix_workflow::Plan;
 use tauri::{AppHandle, State};
 
 use super::{explain, internal};
@@ -35,10 +36,7 @@ pub async fn plan_job(state: State<'_, AppState>, request: JobRequest) -> Result
 }
 
 #[tauri::command]
-pub async fn list_jobs(
-    state: State<'_, AppState>,
-    query: JobQuery,
-) -> Result<CardPage, UserError> {
+pub async fn list_jobs(state: State<'_, AppState>, query: JobQuery) -> Result<CardPage, UserError> {
     state
         .studio()?
         .gallery(query)

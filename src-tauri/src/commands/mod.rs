@@ -1,5 +1,6 @@
 //! Tauri commands, one module per area. Each command only parses its arguments, calls the core
-//! off the UI thread, and turns failures into `UserError` ({code, message, suggestion, detail}),
+//! (`animatrix_core::Studio`, which keeps blocking work off the async workers), and turns
+//! failures into `UserError` ({code, message, suggestion, detail}),
 //! which is what the UI's `ui/src/lib/api.ts` expects from every rejected call.
 //!
 //! Adding a command: write it in its area module, list it in `handler()` below and in
@@ -63,22 +64,6 @@ pub(crate) fn explain(command: &'static str, err: CoreError) -> UserError {
     user
 }
 
-/// Runs blocking core work (SQLite, the OS keychain over D-Bus) on the blocking pool, so a slow
-/// keychain prompt never freezes the window.
-pub(crate) async fn blocking<T, F>(command: &'static str, work: F) -> Result<T, UserError>
-where
-    T: Send + 'static,
-    F: FnOnce() -> Result<T, CoreError> + Send + 'static,
-{
-    match tauri::async_runtime::spawn_blocking(work).await {
-        Ok(result) => result.map_err(|e| explain(command, e)),
-        Err(join) => {
-            tracing::error!(command, error = %join, "command task failed");
-            Err(internal(command, join.to_string()))
-        }
-    }
-}
-
 /// The error for a bug on our side (a panicked task): nothing the user did.
 pub(crate) fn internal(command: &str, detail: String) -> UserError {
     UserError::new(
@@ -95,10 +80,10 @@ mod tests {
 
     #[test]
     fn core_errors_reach_the_ui_as_user_errors() {
-        let err = tauri::async_runtime::block_on(blocking("add_endpoint", || -> Result<(), _> {
-            Err(CoreError::DuplicateEndpoint { name: "lab".into() })
-        }))
-        .expect_err("the core error must come back");
+        let err = explain(
+            "add_endpoint",
+            CoreError::DuplicateEndpoint { name: "lab".into() },
+        );
         assert_eq!(err.code, "duplicate_endpoint");
         assert!(err.message.contains("lab"), "{err:?}");
         assert!(!err.suggestion.is_empty());
@@ -109,16 +94,5 @@ mod tests {
                 "{key} missing in {json}"
             );
         }
-    }
-
-    #[test]
-    fn a_panicking_task_is_an_internal_error_not_a_crash() {
-        let err =
-            tauri::async_runtime::block_on(blocking("list_endpoints", || -> Result<(), _> {
-                panic!("boom")
-            }))
-            .expect_err("the panic must come back as an error");
-        assert_eq!(err.code, "app_internal");
-        assert!(err.detail.contains("list_endpoints"), "{err:?}");
     }
 }

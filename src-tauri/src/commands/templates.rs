@@ -1,15 +1,16 @@
 //! The template catalog as the composer needs it, and whether a server can run each template.
 
 use animatrix_common::UserError;
-use animatrix_core::api::{PreflightResult, TemplateInfo};
+use animatrix_core::api::PreflightResult;
+use animatrix_workflow::StudioMode;
 use tauri::State;
 
 use super::explain;
 use crate::state::AppState;
 
 #[tauri::command]
-pub async fn list_templates(state: State<'_, AppState>) -> Result<Vec<TemplateInfo>, UserError> {
-    Ok(state.studio()?.templates())
+pub async fn list_templates(state: State<'_, AppState>) -> Result<Vec<StudioMode>, UserError> {
+    Ok(state.studio()?.studios())
 }
 
 /// Preflight of every latest template against one server (the default when `None`). An

@@ -35,7 +35,7 @@ pub fn fixture(name: &str) -> String {
 }
 
 /// Adds the fake as the default server and removes the seeded production one.
-pub fn seed_fake_endpoint(data_dir: &Path, base_url: &str) {
+pub async fn seed_fake_endpoint(data_dir: &Path, base_url: &str) {
     let studio = Studio::open(data_dir.to_path_buf()).expect("open data dir");
     studio
         .add_endpoint(
@@ -47,9 +47,11 @@ pub fn seed_fake_endpoint(data_dir: &Path, base_url: &str) {
             },
             None,
         )
+        .await
         .expect("fake endpoint");
     studio
         .remove_endpoint("production")
+        .await
         .expect("remove production");
 }
 
@@ -63,7 +65,7 @@ impl StudioEnv {
             .await
             .expect("fake ComfyUI starts");
         let data = tempfile::tempdir().expect("data dir");
-        seed_fake_endpoint(data.path(), &fake.base_url());
+        seed_fake_endpoint(data.path(), &fake.base_url()).await;
         let scratch = tempfile::tempdir().expect("scratch dir");
         let script = scratch.path().join("dialogs.txt");
         std::fs::write(&script, "").expect("dialog script");

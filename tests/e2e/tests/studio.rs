@@ -207,21 +207,16 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     open_and_play(app, &audio_job).await;
     let prompt_id = app.text("run-prompt-id").await.expect("prompt id shown");
     let studio = env.studio();
-    let engine = animatrix_core::jobs::Engine::new(studio.clone()).expect("engine");
-    let record = engine.job(&audio_job).expect("job stored");
-    assert_eq!(
-        prompt_id.trim(),
-        record.comfy_prompt_id,
-        "job <-> prompt id"
-    );
-    assert_eq!(record.template_name, "s2v");
+    let record = studio.job(&audio_job).await.expect("job stored");
+    assert_eq!(prompt_id.trim(), record.prompt_id, "job <-> prompt id");
+    assert_eq!(record.mode, "audio");
     assert_eq!(record.profile, "draft");
     shot(app, "finished-run").await;
     // Export MP4: the save dialog's answer gets a byte-identical copy of the run's video.
     let exported = env.scratch.path().join("knight.mp4");
     env.answer_next_dialog(&[exported.display().to_string()]);
     app.click("run-export-mp4").await.expect("Export MP4");
-    let original = std::fs::read(record.video_path.as_deref().expect("video path")).expect("video");
+    let original = std::fs::read(record.video_path().expect("video path")).expect("video");
     let deadline = std::time::Instant::now() + window::WAIT;
     while std::fs::read(&exported)
         .map(|b| b != original)
@@ -251,8 +246,8 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     app.click("generate").await.expect("Generate");
     let move_job = new_card(app, &before).await;
     wait_state(app, &move_job, "completed").await;
-    let record = engine.job(&move_job).expect("job stored");
-    assert_eq!(record.template_name, "animate_move");
+    let record = studio.job(&move_job).await.expect("job stored");
+    assert_eq!(record.template.name, "animate_move");
     open_and_play(app, &move_job).await;
     close_run(app).await;
 
@@ -276,11 +271,11 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     .await
     .expect("cancel");
     wait_state(app, &cancel_job, "cancelled").await;
-    let cancelled = engine.job(&cancel_job).expect("job");
+    let cancelled = studio.job(&cancel_job).await.expect("job");
     assert!(
         fake.interrupts()
             .iter()
-            .any(|i| format!("{i:?}").contains(&cancelled.comfy_prompt_id)),
+            .any(|i| format!("{i:?}").contains(&cancelled.prompt_id)),
         "the interrupt names our prompt: {:?}",
         fake.interrupts()
     );
@@ -319,11 +314,13 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     // Replay imports, checks and posts on a loaded CI machine: the run budget, not an element's.
     let deadline = std::time::Instant::now() + RUN_LIMIT;
     let replay = loop {
-        let replays: Vec<_> = engine
-            .list_jobs(&animatrix_core::jobs::JobQuery::default())
+        let replays: Vec<_> = studio
+            .gallery(animatrix_core::jobs::JobQuery::default())
+            .await
             .expect("list")
-            .jobs
+            .cards
             .into_iter()
+            .map(|c| c.job)
             .filter(|j| j.parent_job_id.as_deref() == Some(audio_job.as_str()))
             .collect();
         if let Some(j) = replays.first() {
@@ -345,10 +342,13 @@ async fn studio_generate_watch_play_cancel_search_replay() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert_eq!(replay.relation.as_deref(), Some("replay"));
+    assert_eq!(
+        replay.relation,
+        Some(animatrix_core::jobs::Relation::Replay)
+    );
     assert_eq!(
         replay.resolved_seed,
-        engine.job(&audio_job).expect("job").resolved_seed,
+        studio.job(&audio_job).await.expect("job").resolved_seed,
         "same seed"
     );
     if app.exists("run-view").await.expect("query") {
@@ -385,8 +385,8 @@ async fn first_run_sample_is_performed_with_no_server() {
     {
         // "No endpoint configured": the seeded production server is removed before first launch.
         let studio = Studio::open(data.path().to_path_buf()).expect("open");
-        studio.remove_endpoint("production").expect("remove");
-        assert!(studio.list_endpoints().expect("list").is_empty());
+        studio.remove_endpoint("production").await.expect("remove");
+        assert!(studio.list_endpoints().await.expect("list").is_empty());
     }
     let app = AppSession::launch(
         &prereqs,
@@ -456,10 +456,10 @@ async fn first_run_sample_is_performed_with_no_server() {
     wait_state(&app, &sample_id, "completed").await;
     let studio = Studio::open(data.path().to_path_buf()).expect("open");
     assert!(
-        studio.list_endpoints().expect("list").is_empty(),
+        studio.list_endpoints().await.expect("list").is_empty(),
         "nothing configured a server"
     );
-    let metrics = animatrix_core::jobs::metrics::compute(&studio.db(), 30).expect("metrics");
+    let metrics = studio.metrics(30).await.expect("metrics");
     assert!(
         metrics.jobs_per_day.is_empty(),
         "demo runs never count in metrics: {metrics:?}"
@@ -515,15 +515,10 @@ async fn mix_settings_operator_and_demo_export() {
     let mix_job = new_card(app, &before).await;
     wait_state(app, &mix_job, "completed").await;
     let studio = env.studio();
-    let engine = animatrix_core::jobs::Engine::new(studio.clone()).expect("engine");
-    let mix = engine.job(&mix_job).expect("job");
-    assert_eq!(mix.template_name, "animate_mix");
-    let points = &mix.settings["points"];
-    assert_eq!(
-        points.as_array().map(Vec::len),
-        Some(1),
-        "one point stored: {points}"
-    );
+    let mix = studio.job(&mix_job).await.expect("job");
+    assert_eq!(mix.mode, "animate");
+    let points = &mix.request.settings.points;
+    assert_eq!(points.len(), 1, "one point stored: {points:?}");
 
     // --- Settings: Test connection reports the fake's version, GPU and queue.
     app.click("nav-settings").await.expect("Settings");
@@ -569,7 +564,7 @@ async fn mix_settings_operator_and_demo_export() {
     .expect("templates listed");
     let jobs = app.text("operator-jobs").await.expect("jobs table");
     assert!(
-        jobs.contains(&mix.comfy_prompt_id),
+        jobs.contains(&mix.prompt_id),
         "the job <-> prompt id table lists our prompt: {jobs}"
     );
     app.find("operator-metrics").await.expect("metrics");

@@ -234,9 +234,12 @@ async fn window_settings_add_endpoint_and_read_it_back() {
             "the secret must never be shown back in the page"
         );
         let studio = Studio::open(app.data_dir().to_path_buf()).expect("open the app's data dir");
-        let view = studio.endpoint("e2e-bearer").expect("stored endpoint");
-        let stored = studio
-            .endpoint_secret(&view)
+        let view = studio
+            .endpoint(Some("e2e-bearer"))
+            .await
+            .expect("stored endpoint");
+        assert!(view.has_secret);
+        let stored = animatrix_core::secrets::load(&view.name)
             .expect("keychain read")
             .expect("secret stored");
         assert_eq!(
@@ -298,7 +301,7 @@ async fn window_settings_add_endpoint_and_read_it_back() {
 
     // --- The core's store agrees with what the window shows.
     let studio = Studio::open(app.data_dir().to_path_buf()).expect("open the app's data dir");
-    let stored = studio.list_endpoints().expect("list");
+    let stored = studio.list_endpoints().await.expect("list");
     let lab = stored
         .iter()
         .find(|e| e.name == "e2e-lab")
@@ -317,6 +320,7 @@ async fn window_settings_add_endpoint_and_read_it_back() {
     if !keychain_problem {
         studio
             .remove_endpoint("e2e-bearer")
+            .await
             .expect("clean the keychain entry");
     }
     app.close().await;

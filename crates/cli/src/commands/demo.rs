@@ -31,9 +31,13 @@ pub enum DemoCmd {
     },
     /// Verify a pack completely and add its runs as demo runs (nothing is imported if any
     /// check fails; importing the same pack again adds nothing).
-    Import { file: PathBuf },
+    Import {
+        /// The .animatrix-demo file.
+        file: PathBuf,
+    },
     /// Perform a run offline: its recorded progress, previews and final video.
     Play {
+        /// The run to perform (id or unique prefix of 6+ characters).
         job: String,
         /// Compress the performance to at most N seconds (default: the demo pace setting,
         /// else the recorded pace).

@@ -13,7 +13,11 @@ use animatrix_workflow::{JobSettings, Point};
 use crate::cli::{CommonJobArgs, SubmitKind};
 use crate::exit::Failure;
 
-pub fn build(studio: &Studio, kind: SubmitKind, endpoint: Option<String>) -> Result<JobRequest, Failure> {
+pub fn build(
+    studio: &Studio,
+    kind: SubmitKind,
+    endpoint: Option<String>,
+) -> Result<JobRequest, Failure> {
     let (template, inputs, points, common) = match kind {
         SubmitKind::Audio {
             image,
@@ -85,8 +89,11 @@ pub fn build(studio: &Studio, kind: SubmitKind, endpoint: Option<String>) -> Res
     settings.params = parse_params(&params)?;
     let mut req = JobRequest::new(settings);
     req.inputs = inputs;
-    req.inputs
-        .extend(references.into_iter().map(|r| JobInput::file("reference", r)));
+    req.inputs.extend(
+        references
+            .into_iter()
+            .map(|r| JobInput::file("reference", r)),
+    );
     req.inputs
         .extend(pose_sheet.map(|p| JobInput::file("pose_sheet", p)));
     req.target = endpoint;

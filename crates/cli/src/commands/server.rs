@@ -91,37 +91,36 @@ pub async fn templates(
                 json!({
                     "template": t,
                     "endpoint": preflight.as_ref().map(|p| p.endpoint.clone()),
-                    "preflight": report_of(&t.summary.name, &t.summary.version),
+                    "preflight": report_of(&t.name, &t.version),
                 })
             })
             .collect();
         print_json(&v);
         return Ok(());
     }
-    for t in &list {
-        let s = &t.summary;
+    for s in &list {
         let r = report_of(&s.name, &s.version);
         let status = match (&preflight, r) {
             (None, _) => "not checked (offline)".to_string(),
             (Some(_), None) => "not checked (older version)".to_string(),
-            (Some(_), Some(r)) if r.ready => "ready".to_string(),
-            (Some(_), Some(r)) => format!(
-                "missing {} node type(s), {} model file(s)",
-                r.missing_nodes.len(),
-                r.missing_models.len()
-            ),
+            (Some(_), Some(r)) => r.verdict.clone(),
         };
         println!(
             "{:<16} {:<8} {:<34} {}",
             s.name, s.version, s.display_name, status
         );
-        if let Some(r) = r {
-            for n in &r.missing_nodes {
-                println!("    node {} (install {})", n.class, n.pack_name);
-            }
-            for m in &r.missing_models {
-                println!("    model {} in models/{}", m.file, m.folder);
-            }
+        let Some(r) = r else { continue };
+        for n in &r.missing_nodes {
+            println!("    node {} (install {})", n.class, n.pack_name);
+        }
+        for m in &r.missing_models {
+            println!("    model {} in models/{}", m.file, m.folder);
+        }
+        for d in &r.auto_downloads {
+            println!("    downloads on first use: {} into {}", d.file, d.folder);
+        }
+        if let Some(note) = &r.auto_download_note {
+            println!("    {note}");
         }
     }
     Ok(())

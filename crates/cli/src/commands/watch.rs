@@ -13,7 +13,12 @@ use crate::output::print_json_line;
 
 /// Without `--wait` the job must at least reach the server before this process exits (the
 /// job is driven by this process until then).
-pub async fn finish_submit(studio: &Studio, id: &str, wait: bool, json: bool) -> Result<(), Failure> {
+pub async fn finish_submit(
+    studio: &Studio,
+    id: &str,
+    wait: bool,
+    json: bool,
+) -> Result<(), Failure> {
     if wait {
         return watch(studio, id, json).await;
     }
@@ -25,6 +30,11 @@ pub async fn finish_submit(studio: &Studio, id: &str, wait: bool, json: bool) ->
             JobState::Queued | JobState::Executing | JobState::Collecting
         ) && studio.was_posted(id).await?;
         if j.state.is_terminal() || on_server {
+            let j = if j.state.is_terminal() {
+                studio.wait(id).await?
+            } else {
+                j
+            };
             if json {
                 print_json_line(&serde_json::json!({ "job_id": j.id, "state": j.state }));
             } else {
@@ -52,6 +62,8 @@ pub async fn watch(studio: &Studio, id: &str, json: bool) -> Result<(), Failure>
     loop {
         let job = studio.job(id).await?;
         if job.state.is_terminal() {
+            // Returns once this process finished the run's manifests too.
+            let job = studio.wait(id).await?;
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }

@@ -21,7 +21,10 @@ impl Studio {
 
     /// Reachable, signed in, version, GPU, VRAM, queue: one server's health (the default when
     /// `name` is `None`). A server that does not answer is a report saying so.
-    pub async fn test_endpoint(&self, name: Option<&str>) -> Result<(String, DoctorReport), CoreError> {
+    pub async fn test_endpoint(
+        &self,
+        name: Option<&str>,
+    ) -> Result<(String, DoctorReport), CoreError> {
         let conn = self.engine().connection(name).await?;
         let report = animatrix_comfy::doctor(&conn.client).await;
         info!(endpoint = %conn.endpoint.name, reachable = report.reachable, usable = report.usable, "connection tested");
@@ -53,7 +56,10 @@ impl Studio {
                 kind: new.auth.label(),
             });
         }
-        if self.db().read_blocking(|c| store::endpoints::exists(c, &new.name))? {
+        if self
+            .db()
+            .read_blocking(|c| store::endpoints::exists(c, &new.name))?
+        {
             return Err(CoreError::DuplicateEndpoint { name: new.name });
         }
         let has_secret = match (&new.auth, &secret) {
@@ -64,7 +70,14 @@ impl Studio {
             }
         };
         let inserted = self.db().write_blocking(|c| {
-            store::endpoints::insert(c, &new.name, &base_url, &new.auth, has_secret, new.make_default)
+            store::endpoints::insert(
+                c,
+                &new.name,
+                &base_url,
+                &new.auth,
+                has_secret,
+                new.make_default,
+            )
         });
         if let Err(e) = inserted {
             if has_secret {
@@ -73,7 +86,8 @@ impl Studio {
             return Err(e);
         }
         info!(endpoint = %new.name, url = %base_url, auth = %new.auth.label(), "endpoint added");
-        self.db().read_blocking(|c| store::endpoints::get(c, &new.name))
+        self.db()
+            .read_blocking(|c| store::endpoints::get(c, &new.name))
     }
 
     /// Changes URL and auth; `secret: None` keeps the stored secret (the UI never reads it back).
@@ -95,7 +109,9 @@ impl Studio {
         auth: AuthKind,
         secret: Option<String>,
     ) -> Result<EndpointView, CoreError> {
-        let current = self.db().read_blocking(|c| store::endpoints::get(c, name))?;
+        let current = self
+            .db()
+            .read_blocking(|c| store::endpoints::get(c, name))?;
         let base_url = ep::normalize_base_url(base_url)?;
         auth.validate()?;
         let secret = non_empty_secret(secret);
@@ -115,7 +131,8 @@ impl Studio {
             }
             (_, None) => true,
         };
-        self.db().write_blocking(|c| store::endpoints::update(c, name, &base_url, &auth, has_secret))?;
+        self.db()
+            .write_blocking(|c| store::endpoints::update(c, name, &base_url, &auth, has_secret))?;
         info!(endpoint = %name, url = %base_url, auth = %auth.label(), "endpoint updated");
         self.db().read_blocking(|c| store::endpoints::get(c, name))
     }
@@ -126,8 +143,11 @@ impl Studio {
     }
 
     fn remove_endpoint_blocking(&self, name: &str) -> Result<(), CoreError> {
-        let current = self.db().read_blocking(|c| store::endpoints::get(c, name))?;
-        self.db().write_blocking(|c| store::endpoints::remove(c, name))?;
+        let current = self
+            .db()
+            .read_blocking(|c| store::endpoints::get(c, name))?;
+        self.db()
+            .write_blocking(|c| store::endpoints::remove(c, name))?;
         if current.has_secret {
             // The row is gone either way; a keychain hiccup here only leaves an orphan secret
             // that the next add with this name overwrites.
@@ -141,9 +161,10 @@ impl Studio {
 
     pub async fn set_default_endpoint(&self, name: &str) -> Result<(), CoreError> {
         let name = name.to_string();
-        self.db().write(move |c| store::endpoints::set_default(c, &name)).await
+        self.db()
+            .write(move |c| store::endpoints::set_default(c, &name))
+            .await
     }
-
 }
 
 fn non_empty_secret(secret: Option<String>) -> Option<SecretString> {

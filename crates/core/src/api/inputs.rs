@@ -42,12 +42,8 @@ impl Studio {
         let t = match template {
             Some(name) => catalog.latest(name)?,
             None => catalog
-                .templates()
-                .find(|t| {
-                    crate::jobs::input_declarations(t)
-                        .iter()
-                        .any(|d| d.role.as_str() == role)
-                })
+                .latest_templates()
+                .find(|t| t.input(role).is_some())
                 .ok_or_else(|| CoreError::InputNotAccepted {
                     role: role.to_string(),
                     accepted: Vec::new(),

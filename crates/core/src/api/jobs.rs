@@ -125,13 +125,19 @@ impl Studio {
         let names: Vec<(Role, String)> = prepared
             .inputs
             .iter()
+            .filter(|i| {
+                template
+                    .input(i.role.as_str())
+                    .is_some_and(|d| d.is_bound())
+            })
             .map(|i| (i.role.clone(), crate::jobs::upload_name(&i.asset)))
             .collect();
-        let uploaded = crate::jobs::uploaded_inputs(template, &names);
+        let uploaded = crate::jobs::uploaded_inputs(&names);
         let bound = animatrix_workflow::bind(
             template,
             &prepared.request.settings,
             &uploaded,
+            None,
             DRY_RUN_JOB_ID,
             &mut OsSeedSource,
         )?;

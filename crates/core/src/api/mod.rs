@@ -20,8 +20,7 @@ pub use gallery::{CardPage, JobCard, JobDetail};
 pub use inputs::{ImportedInput, ProbedPath, probe_path};
 pub use jobs::DryRun;
 pub use operator::{AppInfo, QueueEntry, ServerQueue};
-pub use plan::{Plan, PlanIssue};
-pub use templates::{ParameterInfo, PreflightResult, ProfileInfo, TemplateInfo};
+pub use templates::PreflightResult;
 
 use crate::jobs::Engine;
 use crate::store::Db;

@@ -66,7 +66,12 @@ impl Studio {
             .queue_running
             .iter()
             .map(|i| (true, i.prompt_id.clone()))
-            .chain(queue.queue_pending.iter().map(|i| (false, i.prompt_id.clone())))
+            .chain(
+                queue
+                    .queue_pending
+                    .iter()
+                    .map(|i| (false, i.prompt_id.clone())),
+            )
             .collect();
         let items = self
             .db()
@@ -74,7 +79,12 @@ impl Studio {
                 let mut items = Vec::with_capacity(prompts.len());
                 for (position, (running, prompt_id)) in prompts.into_iter().enumerate() {
                     let ours = repo::find_by_prompt_id(c, &prompt_id)?;
-                    items.push(entry(position, running, prompt_id, ours.map(|j| (j.id, j.prompt))));
+                    items.push(entry(
+                        position,
+                        running,
+                        prompt_id,
+                        ours.map(|j| (j.id, j.prompt)),
+                    ));
                 }
                 Ok(items)
             })

@@ -177,7 +177,11 @@ fn collect_run(
         if !src.is_file() {
             return Err(not_exportable(
                 id,
-                format!("its {} file is missing ({})", o.kind.as_str(), src.display()),
+                format!(
+                    "its {} file is missing ({})",
+                    o.kind.as_str(),
+                    src.display()
+                ),
             ));
         }
         let base = src

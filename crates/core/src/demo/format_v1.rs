@@ -19,7 +19,10 @@ fn corrupt(what: impl Into<String>) -> CoreError {
 }
 
 fn text(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn opt_text(v: &Value, key: &str) -> Option<String> {
@@ -76,7 +79,10 @@ pub fn run_record(v: &Value) -> Result<RunRecord, CoreError> {
         clip: None,
         seq: 0,
     };
-    let inputs = list(v, "inputs").iter().map(input).collect::<Result<_, _>>()?;
+    let inputs = list(v, "inputs")
+        .iter()
+        .map(input)
+        .collect::<Result<_, _>>()?;
     let outputs = list(v, "outputs")
         .iter()
         .map(output)

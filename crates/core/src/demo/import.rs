@@ -478,7 +478,10 @@ fn load_runs(
         let record: Value = read_json(root, &format!("{}/{RUN_RECORD}", run.dir), limits)?;
         let timeline: Value = read_json(root, &format!("{}/{TIMELINE}", run.dir), limits)?;
         let (record, timeline) = if manifest.version == 1 {
-            (format_v1::run_record(&record)?, format_v1::timeline(&timeline))
+            (
+                format_v1::run_record(&record)?,
+                format_v1::timeline(&timeline),
+            )
         } else {
             let record: RunRecord = serde_json::from_value(record)
                 .map_err(|e| corrupt(format!("{}/{RUN_RECORD}: {e}", run.dir)))?;
@@ -510,7 +513,10 @@ fn validate_run(
         return Err(bad(format!("unknown mode {:?}", job.mode)));
     }
     if job.state != JobState::Completed {
-        return Err(bad(format!("state {:?} is not completed", job.state.as_str())));
+        return Err(bad(format!(
+            "state {:?} is not completed",
+            job.state.as_str()
+        )));
     }
     if job.id.is_empty() || job.id.len() > 128 {
         return Err(bad("missing id".into()));
@@ -539,10 +545,15 @@ fn validate_run(
             return Err(bad(format!("unknown input role {:?}", i.role.as_str())));
         }
         if !matches!(i.asset.kind.as_str(), "image" | "audio" | "video") {
-            return Err(bad(format!("input {file} is of unknown kind {:?}", i.asset.kind)));
+            return Err(bad(format!(
+                "input {file} is of unknown kind {:?}",
+                i.asset.kind
+            )));
         }
         if !file.starts_with("inputs/") || extension(file).is_none() {
-            return Err(bad(format!("input {file:?} is not a plain file in inputs/")));
+            return Err(bad(format!(
+                "input {file:?} is not a plain file in inputs/"
+            )));
         }
         file_ok(file, &i.asset.sha256)?;
         if let Some(t) = &i.asset.thumbnail_path {
@@ -657,7 +668,14 @@ fn apply(
         };
         let mut out = Vec::new();
         for run in runs {
-            out.push(apply_run(&tx, &store, &jobs_dir, run, staging, &mut placed)?);
+            out.push(apply_run(
+                &tx,
+                &store,
+                &jobs_dir,
+                run,
+                staging,
+                &mut placed,
+            )?);
         }
         tx.commit()?;
         placed.committed = true;

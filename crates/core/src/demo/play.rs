@@ -79,7 +79,11 @@ fn not_playable(id: &str, reason: impl Into<String>) -> CoreError {
 pub fn timeline(studio: &Studio, job_id: &str) -> Result<DemoTimeline, CoreError> {
     let (job, events, inputs) = studio.db().read_blocking(|db| {
         let id = repo::resolve_id(db, job_id)?;
-        Ok((repo::get(db, &id)?, repo::events(db, &id)?, repo::inputs(db, &id)?))
+        Ok((
+            repo::get(db, &id)?,
+            repo::events(db, &id)?,
+            repo::inputs(db, &id)?,
+        ))
     })?;
     let id = job.id.clone();
     if job.state != JobState::Completed {
@@ -174,7 +178,8 @@ fn steps_from_events(
         }
     }
     if steps.last().map(|s| s.update.state) != Some(JobState::Completed) {
-        let at = offset(job.times.finished_at.unwrap_or(t0)).max(steps.last().map_or(0, |s| s.offset_ms));
+        let at = offset(job.times.finished_at.unwrap_or(t0))
+            .max(steps.last().map_or(0, |s| s.offset_ms));
         let mut done = JobUpdate::new(&job.id, JobState::Completed);
         done.preview_path = u.preview_path.clone();
         steps.push(DemoStep {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use animatrix_comfy::{Auth, ClientOptions, ComfyClient, Endpoint, EventHub, HubOptions};
-use animatrix_workflow::{ModelsByFolder, ObjectInfo, Template};
+use animatrix_workflow::{Device, ModelsByFolder, ObjectInfo, ServerFacts, Template};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
@@ -62,15 +62,25 @@ impl ServerConn {
         Ok(info)
     }
 
+    /// What the planner and preflight need to know about this server for `template`: node
+    /// classes, devices, the model lists of the template's folders.
+    pub async fn server_facts(&self, template: &Template) -> Result<ServerFacts, CoreError> {
+        let info = self.object_info().await?;
+        let models = self.models_for(template).await?;
+        Ok(ServerFacts::new(&info, self.devices().await, models))
+    }
+
+    /// `/system_stats` devices; `None` when the server does not say.
+    async fn devices(&self) -> Option<Vec<Device>> {
+        let stats = self.client.system_stats().await.ok()?;
+        let body = serde_json::to_value(&stats).ok()?;
+        ServerFacts::devices_from_system_stats(&body).ok()
+    }
+
     /// The model lists of the folders a template needs.
     pub async fn models_for(&self, template: &Template) -> Result<ModelsByFolder, CoreError> {
         let mut models = ModelsByFolder::new();
-        let folders: std::collections::BTreeSet<String> =
-            animatrix_workflow::required_models(template)
-                .into_values()
-                .flatten()
-                .map(|(folder, _)| folder)
-                .collect();
+        let folders = animatrix_workflow::model_folders(template);
         for folder in folders {
             if let Some(files) = self.client.models(&folder).await? {
                 models.insert(folder, files);

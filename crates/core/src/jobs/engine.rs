@@ -51,8 +51,7 @@ struct Inner {
 
 impl Engine {
     pub fn new(db: Db, data_dir: &Path) -> Result<Engine, CoreError> {
-        let dir = crate::templates::workflows_dir(data_dir)?;
-        let catalog = Catalog::load(&dir)?;
+        let catalog = crate::templates::load_catalog(data_dir)?;
         let (updates, _) = broadcast::channel(1024);
         Ok(Engine {
             inner: Arc::new(Inner {
@@ -172,11 +171,11 @@ impl Engine {
             endpoint: Some(endpoint.name.clone()),
             mode: prepared.mode.clone(),
             template: prepared.template.clone(),
-            profile: prepared.preview.profile.clone(),
-            aspect: prepared.preview.aspect.clone(),
+            profile: prepared.plan.profile.clone(),
+            aspect: prepared.plan.aspect.clone(),
             request: prepared.request.clone(),
             resolved_seed: prepared.request.settings.seed,
-            frame_count: Some(i64::from(prepared.preview.frame_count)),
+            frame_count: prepared.frame_count(),
             parent,
             inputs: prepared
                 .inputs
@@ -203,6 +202,11 @@ impl Engine {
         Ok(job_id)
     }
 
+    fn is_driving(&self, job_id: &str) -> bool {
+        let active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
+        active.contains(job_id)
+    }
+
     fn spawn_drive(&self, job_id: String, prepared: Option<Prepared>) {
         {
             let mut active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
@@ -217,9 +221,15 @@ impl Engine {
                 let ctx = engine.ctx(&job_id);
                 if let Err(e) = engine.drive(&ctx, prepared).await {
                     ctx.fail(e.explain()).await;
-                    engine.write_manifests(&ctx, None, DebugMetadata::default()).await;
+                    engine
+                        .write_manifests(&ctx, None, DebugMetadata::default())
+                        .await;
                 }
-                let mut active = engine.inner.active.lock().unwrap_or_else(|p| p.into_inner());
+                let mut active = engine
+                    .inner
+                    .active
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
                 active.remove(&job_id);
             }
             .instrument(span),
@@ -412,14 +422,20 @@ impl Engine {
         ctx.job().await
     }
 
-    /// Waits until the job is terminal (driven here or in another process).
+    /// Waits until the job is terminal (driven here or in another process) and, when this
+    /// process drives it, until its manifests are written.
     pub async fn wait(&self, job_id: &str) -> Result<JobRecord, CoreError> {
         let ctx = self.ctx(job_id);
         let mut rx = self.subscribe();
         loop {
             let job = ctx.job().await?;
             if job.state.is_terminal() {
-                return Ok(job);
+                if !self.is_driving(job_id) {
+                    return Ok(job);
+                }
+                // Ended; its manifests are being written.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
             }
             // Updates wake us at once; the timeout covers jobs driven by another process.
             let _ = tokio::time::timeout(Duration::from_millis(500), async {

@@ -85,9 +85,7 @@ impl JobCtx {
 
     pub async fn event(&self, data: EventData) -> Result<(), CoreError> {
         let id = self.job_id.clone();
-        self.db
-            .write(move |c| repo::add_event(c, &id, &data))
-            .await
+        self.db.write(move |c| repo::add_event(c, &id, &data)).await
     }
 
     pub fn emit(&self, update: JobUpdate) {

@@ -16,6 +16,10 @@ pub mod progress;
 pub mod repo;
 mod run;
 
+pub use binding::{
+    InputDecl, attached, declarations as input_declarations, media_facts as driving_media_facts,
+    placeholder_uploads, uploaded_inputs,
+};
 pub use collect::{clip_facts, sha256_file};
 pub use engine::{Engine, JOBS_DIR};
 pub use manifests::{DEBUG_METADATA, JOB_MANIFEST, JobManifest};
@@ -23,7 +27,3 @@ pub use model::*;
 pub use prepare::{DRY_RUN_JOB_ID, Prepared, PreparedInput, template_for};
 pub use repo::{Cursor, JobPage, JobQuery};
 pub use run::{BOUND_GRAPH_FILE, upload_name};
-pub use binding::{
-    InputDecl, declarations as input_declarations, dry_bind, media_facts as driving_media_facts,
-    uploaded_inputs,
-};

@@ -5,14 +5,13 @@
 use std::path::Path;
 
 use animatrix_media::{AspectTarget, ImportOptions};
-use animatrix_workflow::{BoundGraph, Catalog, MAX_SEED, OsSeedSource, SeedSource, Template};
-
+use animatrix_workflow::{Catalog, MAX_SEED, OsSeedSource, Plan, SeedSource, Template};
 
 use super::binding::{self, InputDecl};
-use super::model::{InputSource, JobInput, JobRequest, Role, TemplateRef};
-use crate::assets::{self, AssetRecord};
 use super::engine::Engine;
+use super::model::{InputSource, JobInput, JobRequest, Role, TemplateRef};
 use crate::CoreError;
+use crate::assets::{self, AssetRecord};
 use crate::store::Db;
 
 /// The job id bound into dry runs; the real id replaces it when the job is queued.
@@ -36,9 +35,15 @@ pub struct Prepared {
     /// The studio (manifest `mode`).
     pub mode: String,
     pub inputs: Vec<PreparedInput>,
-    /// The dry bind: profile, aspect, size, frames.
-    pub preview: BoundGraph,
+    /// Profile, aspect, size, frames (without server facts: the server is asked later).
+    pub plan: Plan,
     pub warnings: Vec<String>,
+}
+
+impl Prepared {
+    pub fn frame_count(&self) -> Option<i64> {
+        self.plan.timing.as_ref().map(|t| i64::from(t.frame_count))
+    }
 }
 
 /// The template a request names (its pinned version when given and still installed).
@@ -56,21 +61,29 @@ pub fn template_for<'c>(
     }
 }
 
+/// The plan of `req` with what is attached so far; its first issue as an error.
+fn checked_plan(
+    t: &Template,
+    req: &JobRequest,
+    attached: &animatrix_workflow::Attached,
+) -> Result<Plan, CoreError> {
+    let plan = animatrix_workflow::plan(t, &req.settings, attached, None);
+    match plan.issues.first() {
+        Some(issue) => Err(CoreError::NotReady {
+            issue: Box::new(issue.clone()),
+        }),
+        None => Ok(plan),
+    }
+}
+
 pub fn prepare(engine: &Engine, mut req: JobRequest) -> Result<Prepared, CoreError> {
     let catalog = engine.catalog();
     let template = template_for(catalog, &req)?;
     let manifest = template.manifest();
-    if req.settings.prompt.trim().is_empty() {
-        return Err(CoreError::InvalidSetting {
-            key: "prompt".into(),
-            reason: "describe what the character should do".into(),
-        });
-    }
     if req.settings.seed < 0 {
         req.settings.seed = (OsSeedSource.next_seed() & MAX_SEED) as i64;
     }
     let decls = binding::declarations(template);
-    check_roles(&req, &decls)?;
     let base = ImportOptions {
         fit: req.fit,
         ..ImportOptions::default()
@@ -79,7 +92,7 @@ pub fn prepare(engine: &Engine, mut req: JobRequest) -> Result<Prepared, CoreErr
     let mut imported: Vec<PreparedInput> = Vec::new();
     let mut warnings = Vec::new();
     // Audio and video first: the driving input's facts decide the frame count; images that are
-    // fitted to the output need the size the dry bind reports.
+    // fitted to the output need the size the plan reports.
     for decl in decls.iter().filter(|d| !d.is_image()) {
         for (position, input) in req.inputs_of(decl.role.as_str()).enumerate() {
             let (asset, w) = resolve(engine, db, input, decl, &base)?;
@@ -92,11 +105,23 @@ pub fn prepare(engine: &Engine, mut req: JobRequest) -> Result<Prepared, CoreErr
         }
     }
     req.settings.media = binding::media_facts(template, &imported);
-    let preview = binding::dry_bind(template, &req.settings, &decls, &req)?;
-    let target = AspectTarget::new(preview.width, preview.height)?;
+    // Everything not imported yet (images, and roles the template does not take) counts as
+    // attached without a known size: the plan refuses wrong files before images are imported.
+    let mut so_far = binding::attached(imported.iter().map(|i| (&i.role, &i.asset)));
+    for input in &req.inputs {
+        let done = decls.iter().any(|d| d.role == input.role && !d.is_image());
+        if !done {
+            so_far.add(input.role.as_str(), None);
+        }
+    }
+    let sized = checked_plan(template, &req, &so_far)?;
+    let target = match (sized.width, sized.height) {
+        (Some(w), Some(h)) => Some(AspectTarget::new(w, h)?),
+        _ => None,
+    };
     for decl in decls.iter().filter(|d| d.is_image()) {
         let options = ImportOptions {
-            target: decl.fit_output.then_some(target),
+            target: if decl.fit_output { target } else { None },
             ..base.clone()
         };
         for (position, input) in req.inputs_of(decl.role.as_str()).enumerate() {
@@ -112,7 +137,9 @@ pub fn prepare(engine: &Engine, mut req: JobRequest) -> Result<Prepared, CoreErr
             });
         }
     }
-    warnings.extend(preview.warnings.iter().map(|w| w.message.clone()));
+    let attached = binding::attached(imported.iter().map(|i| (&i.role, &i.asset)));
+    let plan = checked_plan(template, &req, &attached)?;
+    warnings.extend(plan.warnings.iter().map(|w| w.message.clone()));
     // Stored with asset ids so retry and replay never need the original files.
     req.inputs = imported
         .iter()
@@ -127,41 +154,12 @@ pub fn prepare(engine: &Engine, mut req: JobRequest) -> Result<Prepared, CoreErr
             name: manifest.name.clone(),
             version: manifest.version.to_string(),
         },
-        mode: binding::mode_of(template),
+        mode: manifest.mode.clone(),
         request: req,
         inputs: imported,
-        preview,
+        plan,
         warnings,
     })
-}
-
-/// Every role in the request is declared by the template, no role has more inputs than it
-/// takes, and every required role has one.
-fn check_roles(req: &JobRequest, decls: &[InputDecl]) -> Result<(), CoreError> {
-    for input in &req.inputs {
-        if !decls.iter().any(|d| d.role == input.role) {
-            return Err(CoreError::InputNotAccepted {
-                role: input.role.to_string(),
-                accepted: decls.iter().map(|d| d.label.clone()).collect(),
-            });
-        }
-    }
-    for d in decls {
-        let n = req.inputs_of(d.role.as_str()).count();
-        if n == 0 && d.required {
-            return Err(CoreError::InputMissing {
-                role: d.role.to_string(),
-                label: d.label.clone(),
-            });
-        }
-        if n > d.max as usize {
-            return Err(CoreError::TooManyInputs {
-                label: d.label.clone(),
-                max: d.max,
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Imports a file, or reads a stored asset (re-fitting an image that must match the output).

@@ -29,14 +29,11 @@ pub async fn to_server(
     conn: &ServerConn,
     prepared: &Prepared,
 ) -> Result<Option<Tracked>, CoreError> {
-    let info = conn.object_info().await?;
-    let models = conn.models_for(template).await?;
-    let report = animatrix_workflow::preflight(template, &info, &models);
-    if !report.missing_nodes.is_empty() || !report.ready_profiles.contains(&prepared.preview.profile)
-    {
+    let facts = conn.server_facts(template).await?;
+    let report = animatrix_workflow::preflight(template, &facts);
+    if !report.missing_nodes.is_empty() || !report.ready_profiles.contains(&prepared.plan.profile) {
         return Err(CoreError::ServerNotReady {
-            missing_nodes: report.missing_nodes.len(),
-            missing_models: report.missing_models.len(),
+            verdict: report.verdict.clone(),
             detail: serde_json::to_string(&report).unwrap_or_default(),
         });
     }
@@ -49,14 +46,22 @@ pub async fn to_server(
         .filter(|i| binding::declared(template, i.role.as_str()).is_some_and(|d| d.bound))
         .collect();
     let names = upload_all(ctx, conn, &uploads).await?;
-    let uploaded = binding::uploaded_inputs(template, &names);
+    let uploaded = binding::uploaded_inputs(&names);
     let bound = animatrix_workflow::bind(
         template,
         &prepared.request.settings,
         &uploaded,
+        Some(&facts),
         &job.id,
         &mut OsSeedSource,
     )?;
+    for w in &bound.warnings {
+        ctx.event(EventData::Warning {
+            message: w.message.clone(),
+        })
+        .await?;
+    }
+    let info = conn.object_info().await?;
     if let Err(issues) = animatrix_workflow::validate(&bound.graph, &info) {
         return Err(CoreError::TemplateIncompatible {
             detail: format!("{issues:?}"),

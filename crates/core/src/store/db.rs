@@ -114,7 +114,9 @@ mod tests {
             .expect("write");
         let started = std::time::Instant::now();
         let n = db
-            .read(|c| Ok(c.query_row("SELECT count(*) FROM endpoints", [], |r| r.get::<_, i64>(0))?))
+            .read(
+                |c| Ok(c.query_row("SELECT count(*) FROM endpoints", [], |r| r.get::<_, i64>(0))?),
+            )
             .await
             .expect("read while the write lock is held");
         assert_eq!(n, 1);
@@ -124,5 +126,13 @@ mod tests {
             started.elapsed()
         );
         tx.rollback().expect("rollback");
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_blocking_work_is_an_error_not_a_crash() {
+        let err = off_thread(|| -> Result<(), CoreError> { panic!("boom") })
+            .await
+            .expect_err("the panic comes back as an error");
+        assert!(matches!(err, CoreError::Internal(_)), "{err:?}");
     }
 }

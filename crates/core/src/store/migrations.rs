@@ -11,7 +11,7 @@ pub fn migrations() -> Migrations<'static> {
 
 /// v1: endpoints, settings, assets, jobs with their inputs, events and outputs, FTS on prompts.
 /// Timestamps are integer milliseconds since the Unix epoch.
-const V1_FOUNDATION: &str = r#"
+pub(super) const V1_FOUNDATION: &str = r#"
 CREATE TABLE endpoints (
     name             TEXT PRIMARY KEY,
     base_url         TEXT NOT NULL,

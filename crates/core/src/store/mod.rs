@@ -8,6 +8,13 @@ mod upgrade;
 
 pub use db::{Db, off_thread};
 
+/// The schema release 0.1 created (migration 1 alone), for tests that build a data dir as that
+/// release left it.
+#[doc(hidden)]
+pub fn release_0_1_schema() -> &'static str {
+    migrations::V1_FOUNDATION
+}
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -10,8 +10,8 @@ mod update;
 
 pub use event::{EventData, JobEvent};
 pub use record::{
-    ClipFacts, JobInputRecord, JobRecord, JobTimes, NewJob, NewJobInput, OutputKind,
-    OutputRecord, Relation, TemplateRef,
+    ClipFacts, JobInputRecord, JobRecord, JobTimes, NewJob, NewJobInput, OutputKind, OutputRecord,
+    Relation, TemplateRef,
 };
 pub use request::{InputSource, JobInput, JobRequest, Role};
 pub use state::JobState;

@@ -6,8 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::events::insert_event;
 use crate::CoreError;
 use crate::jobs::model::{
-    ClipFacts, EventData, JobRecord, JobRequest, JobState, JobTimes, NewJob, Relation,
-    TemplateRef,
+    ClipFacts, EventData, JobRecord, JobRequest, JobState, JobTimes, NewJob, Relation, TemplateRef,
 };
 use crate::store::{now_ms, write_tx};
 
@@ -34,7 +33,11 @@ pub fn insert(conn: &mut Connection, job: &NewJob, warnings: &[String]) -> Resul
             job.profile,
             job.aspect,
             job.request.settings.prompt,
-            job.request.settings.negative_prompt.clone().unwrap_or_default(),
+            job.request
+                .settings
+                .negative_prompt
+                .clone()
+                .unwrap_or_default(),
             request,
             job.resolved_seed,
             job.frame_count,

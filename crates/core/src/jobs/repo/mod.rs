@@ -11,10 +11,10 @@ mod jobs;
 mod outputs;
 mod query;
 
-pub use events::{add_event, events};
-pub use inputs::{inputs, set_uploaded_name};
-pub(crate) use inputs::insert_input;
 pub(crate) use events::insert_event;
+pub use events::{add_event, events};
+pub(crate) use inputs::insert_input;
+pub use inputs::{inputs, set_uploaded_name};
 pub use jobs::{
     demo_run_with_video, exists, fail, find_by_prompt_id, get, insert, insert_imported,
     non_terminal, prompt_id_taken, request_cancel, resolve_id, set_progress, transition,

@@ -78,7 +78,10 @@ pub fn list(conn: &Connection, q: &JobQuery) -> Result<JobPage, CoreError> {
         conds.push(format!("j.mode = {}", arg(mode.clone().into())));
     }
     if let Some(state) = q.state {
-        conds.push(format!("j.state = {}", arg(state.as_str().to_string().into())));
+        conds.push(format!(
+            "j.state = {}",
+            arg(state.as_str().to_string().into())
+        ));
     }
     if let Some(ep) = &q.endpoint {
         conds.push(format!("j.endpoint_name = {}", arg(ep.clone().into())));

@@ -35,7 +35,12 @@ pub(crate) fn db() -> (tempfile::TempDir, Connection) {
 #[test]
 fn lifecycle_is_recorded_and_illegal_moves_refused() {
     let (_d, mut c) = db();
-    insert(&mut c, &new_job("job-aaaaaa1", "hello"), &["careful".into()]).expect("insert");
+    insert(
+        &mut c,
+        &new_job("job-aaaaaa1", "hello"),
+        &["careful".into()],
+    )
+    .expect("insert");
     assert!(transition(&mut c, "job-aaaaaa1", JobState::Uploading).expect("t"));
     assert!(transition(&mut c, "job-aaaaaa1", JobState::Queued).expect("t"));
     assert!(!transition(&mut c, "job-aaaaaa1", JobState::Uploading).expect("t"));
