@@ -32,5 +32,5 @@ pub use kit::{
     Level, REQUIRE_ENV, SETUP_HINT, is_built, kit_dir, missing_piece, realcomfy_home, repo_root,
     require,
 };
-pub use server::{FailureLog, KitServer};
+pub use server::{FailureLog, KitServer, PORT_ATTEMPTS, free_port};
 pub use shared::{serial, shared};

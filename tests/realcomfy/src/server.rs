@@ -9,7 +9,7 @@ use crate::error::HarnessError;
 use crate::kit::{Level, SETUP_HINT, kit_dir, missing_piece, realcomfy_home};
 
 /// Fresh ports tried when another process takes the reserved one before ComfyUI binds it.
-const PORT_ATTEMPTS: u32 = 5;
+pub const PORT_ATTEMPTS: u32 = 5;
 /// How much of the server log [`KitServer::log_tail`] reads at most.
 const TAIL_BYTES: u64 = 64 * 1024;
 /// Lines of the server log printed when a test fails.
@@ -35,6 +35,16 @@ impl KitServer {
 
     /// As [`KitServer::start`], with extra ComfyUI arguments (they win over the kit's).
     pub fn start_with(level: Level, extra_args: &[&str]) -> Result<KitServer, HarnessError> {
+        Self::start_on_ports(level, extra_args, &mut free_port)
+    }
+
+    /// As [`KitServer::start_with`], taking ports from `next_port`: a port that turns out to
+    /// be taken when the server starts is given up for the next one, [`PORT_ATTEMPTS`] times.
+    pub fn start_on_ports(
+        level: Level,
+        extra_args: &[&str],
+        next_port: &mut dyn FnMut() -> Result<u16, HarnessError>,
+    ) -> Result<KitServer, HarnessError> {
         if let Some(missing) = missing_piece(level) {
             return Err(HarnessError::NotBuilt {
                 missing,
@@ -46,7 +56,7 @@ impl KitServer {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let port = free_port()?;
+            let port = next_port()?;
             // A run folder of our own (uploads, outputs, user DB), emptied first and removed on
             // drop, so test runs never accumulate outputs in the kit's home.
             let run_dir =
@@ -171,7 +181,7 @@ impl Drop for FailureLog<'_> {
 
 /// Reserves a free port by binding port 0 and releasing it (start.sh refuses a port in use,
 /// and the caller retries on that race).
-fn free_port() -> Result<u16, HarnessError> {
+pub fn free_port() -> Result<u16, HarnessError> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(HarnessError::Port)?;
     let port = listener.local_addr().map_err(HarnessError::Port)?.port();
     Ok(port)
