@@ -165,6 +165,9 @@ fn pose_control_depth_fails_offline_naming_the_download() {
         "depth offline error: node {} ({}): {}: {}",
         e.node_id, e.node_type, e.exception_type, e.exception_message
     );
+    for line in e.traceback.iter().rev().take(6).rev() {
+        eprintln!("  traceback: {}", line.trim_end());
+    }
     assert_eq!(e.node_type, "DepthAnythingV2Preprocessor");
     assert!(
         e.exception_type.ends_with("LocalEntryNotFoundError"),

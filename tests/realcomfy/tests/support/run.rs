@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use animatrix_comfy::model::events::BinaryMessage;
 use animatrix_comfy::model::history::HistoryEntry;
-use animatrix_comfy::{Outcome, TrackedEvent, UploadTarget};
+use animatrix_comfy::{Outcome, SocketEvent, TrackedEvent, UploadTarget};
 use animatrix_media::{Limits, MediaFacts as Probed, probe};
 use animatrix_workflow::{
     Attached, BoundGraph, Catalog, InputKind, JobSettings, MediaFacts, Point, UploadedInputs, bind,
@@ -68,8 +69,16 @@ pub struct Ran {
     pub outcome: Outcome,
     /// Tracked events by kind, in the order first seen.
     pub events: Vec<(&'static str, usize)>,
+    /// Raw socket messages by type while the case ran (`?` marks a type the client does not
+    /// model), in the order first seen.
+    pub socket: Vec<(String, usize)>,
     /// Submit to outcome.
     pub run_time: Duration,
+    /// Nodes that reported progress, with the largest `max` each reported (KSamplerAdvanced
+    /// reports its own part of a split schedule, not the whole `steps`).
+    pub progress_max: Vec<(String, f64)>,
+    /// Classes of the nodes whose `executed` message carried UI output.
+    pub ui_nodes: Vec<String>,
     /// The slowest nodes (class, seconds from its `executing` to the next), slowest first.
     pub slowest: Vec<(String, f64)>,
     /// Everything: probe, upload, plan, bind, submit, wait, download, probe.
@@ -90,7 +99,7 @@ impl Ran {
     pub fn report(&self, case: &Case) -> String {
         let v = self.video.as_ref();
         format!(
-            "conformance {:<26} {:>6.1} s run, {:>6.1} s total | {}x{} {} frames @ {} fps, {} segment(s), audio {:?} Hz | events {:?} | slowest {:?}",
+            "conformance {:<26} {:>6.1} s run, {:>6.1} s total | {}x{} {} frames @ {} fps, {} segment(s), audio {:?} Hz | events {:?} | socket {:?} | progress max {:?} | ui {:?} | slowest {:?}",
             case.name,
             self.run_time.as_secs_f64(),
             self.total_time.as_secs_f64(),
@@ -101,6 +110,9 @@ impl Ran {
             self.bound.chunk_count,
             v.and_then(|v| v.sample_rate),
             self.events,
+            self.socket,
+            self.progress_max,
+            self.ui_nodes,
             self.slowest
                 .iter()
                 .map(|(c, t)| format!("{c} {t:.1} s"))
@@ -163,6 +175,7 @@ pub async fn run(s: &Session, case: &Case) -> Ran {
     }
 
     let prompt_id = uuid::Uuid::new_v4().to_string();
+    let mut raw = s.hub.subscribe();
     let submitted = Instant::now();
     let (_accepted, mut tracked) = s
         .hub
@@ -171,11 +184,31 @@ pub async fn run(s: &Session, case: &Case) -> Ran {
         .unwrap_or_else(|e| panic!("{}: POST /prompt: {e}", case.name));
     let mut events: Vec<(&'static str, usize)> = Vec::new();
     let mut starts: Vec<(String, Instant)> = Vec::new();
+    let mut progress_max: Vec<(String, f64)> = Vec::new();
+    let mut ui_nodes: Vec<String> = Vec::new();
     let outcome = tokio::time::timeout(CASE_DEADLINE, async {
         while let Some(ev) = tracked.next().await {
             let kind = event_kind(&ev);
-            if let TrackedEvent::NodeStarted { node, .. } = &ev {
-                starts.push((node.clone(), Instant::now()));
+            let class_of = |node: &str| {
+                bound.graph[node]["class_type"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_owned()
+            };
+            match &ev {
+                TrackedEvent::NodeStarted { node, .. } => {
+                    starts.push((node.clone(), Instant::now()));
+                }
+                TrackedEvent::Progress {
+                    node: Some(node),
+                    max,
+                    ..
+                } => match progress_max.iter_mut().find(|(n, _)| n == node) {
+                    Some((_, m)) => *m = m.max(*max),
+                    None => progress_max.push((node.clone(), *max)),
+                },
+                TrackedEvent::NodeOutput { node, .. } => ui_nodes.push(class_of(node)),
+                _ => {}
             }
             match events.iter_mut().find(|(k, _)| *k == kind) {
                 Some((_, n)) => *n += 1,
@@ -190,6 +223,24 @@ pub async fn run(s: &Session, case: &Case) -> Ran {
     .await
     .unwrap_or_else(|_| panic!("{}: no outcome within {CASE_DEADLINE:?}", case.name));
     let run_time = submitted.elapsed();
+    let mut socket: Vec<(String, usize)> = Vec::new();
+    while let Ok(ev) = raw.try_recv() {
+        let kind = match &ev {
+            SocketEvent::Message(m) if m.is_unknown() => format!("{}?", m.kind()),
+            SocketEvent::Message(m) => m.kind().to_owned(),
+            SocketEvent::Binary(BinaryMessage::PreviewImage { .. }) => "binary preview".into(),
+            SocketEvent::Binary(BinaryMessage::PreviewImageWithMetadata { .. }) => {
+                "binary preview+metadata".into()
+            }
+            SocketEvent::Binary(BinaryMessage::Unknown { event_type, .. }) => {
+                format!("binary type {event_type}?")
+            }
+        };
+        match socket.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => socket.push((kind, 1)),
+        }
+    }
     let finished = Instant::now();
     let mut slowest: Vec<(String, f64)> = starts
         .iter()
@@ -238,11 +289,24 @@ pub async fn run(s: &Session, case: &Case) -> Ran {
             }
         }
     }
+    let progress_max: Vec<(String, f64)> = progress_max
+        .into_iter()
+        .map(|(node, max)| {
+            let class = bound.graph[node.as_str()]["class_type"]
+                .as_str()
+                .unwrap_or("?")
+                .to_owned();
+            (format!("{node} {class}"), max)
+        })
+        .collect();
     Ran {
         bound,
         inputs,
         outcome,
         events,
+        socket,
+        progress_max,
+        ui_nodes,
         run_time,
         slowest,
         total_time: started.elapsed(),
