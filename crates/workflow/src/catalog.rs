@@ -19,6 +19,26 @@ pub struct Catalog {
     app_version: semver::Version,
 }
 
+/// A user's template folder [`Catalog::load_with_user_dirs`] left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedTemplate {
+    pub folder: PathBuf,
+    /// The [`WorkflowError::code`] of the reason.
+    pub code: String,
+    /// The exact reason, for the log and the operator.
+    pub reason: String,
+}
+
+impl RejectedTemplate {
+    fn new(folder: &Path, e: &WorkflowError) -> Self {
+        Self {
+            folder: folder.to_path_buf(),
+            code: e.code().to_owned(),
+            reason: e.to_string(),
+        }
+    }
+}
+
 /// One row of [`Catalog::list`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TemplateSummary {
@@ -47,47 +67,85 @@ impl Catalog {
 
     /// As [`Catalog::load`], matching `app_version` ranges against `app`.
     pub fn load_for_app(dir: &Path, app: semver::Version) -> Result<Self, WorkflowError> {
-        let mut templates: BTreeMap<String, BTreeMap<semver::Version, Template>> = BTreeMap::new();
-        let mut origins: BTreeMap<(String, semver::Version), PathBuf> = BTreeMap::new();
-        for name_dir in sorted_dirs(dir)? {
-            for version_dir in sorted_dirs(&name_dir)? {
-                if !version_dir.join("manifest.json").is_file() {
-                    continue;
-                }
-                let t = Template::load(&version_dir)?;
-                let folder_name = name_dir.file_name().and_then(|s| s.to_str()).unwrap_or("");
-                let folder_version = version_dir
-                    .file_name()
-                    .and_then(|s| s.to_str())
-                    .unwrap_or("");
-                if t.name() != folder_name || t.version().to_string() != folder_version {
-                    return Err(WorkflowError::TemplateFolderMismatch {
-                        template: format!("{} {}", t.name(), t.version()),
-                        folder: version_dir,
-                    });
-                }
-                let key = (t.name().to_owned(), t.version().clone());
-                if let Some(first) = origins.get(&key) {
-                    return Err(WorkflowError::DuplicateTemplate {
-                        name: key.0,
-                        version: key.1.to_string(),
-                        first: first.clone(),
-                        second: version_dir,
-                    });
-                }
-                origins.insert(key, version_dir.clone());
-                templates
-                    .entry(t.name().to_owned())
-                    .or_default()
-                    .insert(t.version().clone(), t);
-            }
-        }
-        let catalog = Self {
-            templates,
+        let mut catalog = Self {
+            templates: BTreeMap::new(),
             app_version: app,
         };
+        for (folder, loaded) in scan(dir)? {
+            catalog.add(&folder, loaded?)?;
+        }
         catalog.check_studios()?;
         Ok(catalog)
+    }
+
+    /// The templates shipped with the app (`bundled`, every error fatal) plus the folders users
+    /// drop into `<data dir>/workflows/` (`user_dirs`, missing dirs are fine): a user folder
+    /// that does not load, reuses a shipped name and version, or conflicts with another
+    /// template's studio is left out and reported, so one bad folder never stops the app.
+    pub fn load_with_user_dirs(
+        bundled: &Path,
+        user_dirs: &[PathBuf],
+    ) -> Result<(Self, Vec<RejectedTemplate>), WorkflowError> {
+        let mut catalog = Self::load(bundled)?;
+        let mut rejected = Vec::new();
+        for dir in user_dirs.iter().filter(|d| d.is_dir()) {
+            let found = match scan(dir) {
+                Ok(found) => found,
+                Err(e) => {
+                    rejected.push(RejectedTemplate::new(dir, &e));
+                    continue;
+                }
+            };
+            for (folder, loaded) in found {
+                let checked = loaded.and_then(|t| catalog.add_checked(&folder, t));
+                if let Err(e) = checked {
+                    rejected.push(RejectedTemplate::new(&folder, &e));
+                }
+            }
+        }
+        Ok((catalog, rejected))
+    }
+
+    /// Adds a template loaded from `folder`, which must be `<name>/<version>` of it.
+    fn add(&mut self, folder: &Path, t: Template) -> Result<(), WorkflowError> {
+        let file_name = |p: &Path| {
+            p.file_name()
+                .and_then(|s| s.to_str())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let folder_name = folder.parent().map(file_name).unwrap_or_default();
+        if t.name() != folder_name || t.version().to_string() != file_name(folder) {
+            return Err(WorkflowError::TemplateFolderMismatch {
+                template: format!("{} {}", t.name(), t.version()),
+                folder: folder.to_path_buf(),
+            });
+        }
+        let versions = self.templates.entry(t.name().to_owned()).or_default();
+        if let Some(first) = versions.get(t.version()) {
+            return Err(WorkflowError::DuplicateTemplate {
+                name: t.name().to_owned(),
+                version: t.version().to_string(),
+                first: first.dir().map(Path::to_path_buf).unwrap_or_default(),
+                second: folder.to_path_buf(),
+            });
+        }
+        versions.insert(t.version().clone(), t);
+        Ok(())
+    }
+
+    /// [`Catalog::add`], undone when the catalog's studios no longer agree.
+    fn add_checked(&mut self, folder: &Path, t: Template) -> Result<(), WorkflowError> {
+        let (name, version) = (t.name().to_owned(), t.version().clone());
+        self.add(folder, t)?;
+        self.check_studios().inspect_err(|_| {
+            if let Some(versions) = self.templates.get_mut(&name) {
+                versions.remove(&version);
+                if versions.is_empty() {
+                    self.templates.remove(&name);
+                }
+            }
+        })
     }
 
     /// Across templates: a mode has one label, either every template of a mode has a sub-mode
@@ -238,6 +296,22 @@ impl Catalog {
                     .collect(),
             })
     }
+}
+
+/// Every `<name>/<version>/` folder holding a manifest, with the template it loads.
+type Scanned = Vec<(PathBuf, Result<Template, WorkflowError>)>;
+
+fn scan(dir: &Path) -> Result<Scanned, WorkflowError> {
+    let mut out = Vec::new();
+    for name_dir in sorted_dirs(dir)? {
+        for version_dir in sorted_dirs(&name_dir)? {
+            if version_dir.join("manifest.json").is_file() {
+                let loaded = Template::load(&version_dir);
+                out.push((version_dir, loaded));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>, WorkflowError> {

@@ -110,9 +110,12 @@ impl Explain for WorkflowError {
                 "The job could not be prepared.".into(),
                 "Try again; if it persists, send the log to support.".into(),
             ),
-            Self::DeviceRequired { reason, .. } => (
+            Self::DeviceRequired { device, reason } => (
                 reason.clone(),
-                "Use a server with an NVIDIA GPU, or pick another mode.".into(),
+                format!(
+                    "Use a server with {}, or pick another mode.",
+                    crate::server::device_words(device)
+                ),
             ),
             Self::NodesMissing { packs, .. } => (
                 "Your server cannot make this kind of video yet: some parts it needs are not installed."

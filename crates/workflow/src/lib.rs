@@ -32,7 +32,7 @@ mod timeline;
 mod validate;
 
 pub use bind::{BoundGraph, OsSeedSource, SeedSource, bind};
-pub use catalog::{APP_VERSION, Catalog, TemplateSummary};
+pub use catalog::{APP_VERSION, Catalog, RejectedTemplate, TemplateSummary};
 pub use check::MAX_SUMMARY_CHARS;
 pub use error::WorkflowError;
 pub use manifest::{Fit, InputKind, Manifest};
@@ -44,7 +44,7 @@ pub use preflight::{
     PreflightReport, ProfileReadiness, Readiness, preflight,
 };
 pub use schema_error::SchemaError;
-pub use server::{BYTES_PER_GB, Device, ModelsByFolder, ServerFacts};
+pub use server::{BYTES_PER_GB, Device, ModelsByFolder, ServerFacts, device_words};
 pub use settings::{
     Attached, AttachedInput, JobSettings, MAX_SEED, MediaFacts, Point, UploadedInputs,
 };

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::manifest::Manifest;
 use crate::models::files_for;
 use crate::plan::VariantPlan;
-use crate::server::ServerFacts;
+use crate::server::{ServerFacts, device_words};
 use crate::template::Template;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,16 +94,6 @@ pub struct PreflightReport {
 
 /// Said once for all auto-downloaded files.
 pub const AUTO_DOWNLOAD_NOTE: &str = "Custom nodes download these files on first use, which makes the first run slower; a server without internet access must have them pre-seeded.";
-
-/// Device types in user words.
-fn device_words(device: &str) -> String {
-    match device {
-        "cuda" => "an NVIDIA GPU".to_owned(),
-        "mps" => "an Apple GPU".to_owned(),
-        "xpu" => "an Intel GPU".to_owned(),
-        other => format!("a {other} device"),
-    }
-}
 
 fn missing_nodes(m: &Manifest, server: &ServerFacts) -> Vec<MissingNode> {
     m.nodes

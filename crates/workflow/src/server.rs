@@ -123,3 +123,13 @@ impl ModelsByFolder {
         self.folders.get(folder).is_some_and(|f| f.contains(file))
     }
 }
+
+/// A device type in user words: "an NVIDIA GPU" for `cuda`.
+pub fn device_words(device: &str) -> String {
+    match device {
+        "cuda" => "an NVIDIA GPU".to_owned(),
+        "mps" => "an Apple GPU".to_owned(),
+        "xpu" => "an Intel GPU".to_owned(),
+        other => format!("a {other} device"),
+    }
+}

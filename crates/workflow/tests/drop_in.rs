@@ -183,3 +183,64 @@ fn the_new_template_is_planned_and_bound_like_the_shipped_ones() {
 fn no_random_seed() -> impl FnMut() -> u64 {
     || 42
 }
+
+#[test]
+fn user_folders_add_templates_and_bad_ones_are_left_out() {
+    let user = tempfile::tempdir().unwrap();
+    copy_dir(&test_workflows_dir(), user.path());
+    let put = |rel: &str, from: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let src = workflows_dir().join(from);
+        let dst = user.path().join(rel);
+        std::fs::create_dir_all(&dst).unwrap();
+        std::fs::copy(src.join("graph.json"), dst.join("graph.json")).unwrap();
+        let mut m = read_json(src.join("manifest.json"));
+        edit(&mut m);
+        std::fs::write(dst.join("manifest.json"), m.to_string()).unwrap();
+    };
+    // A shipped name and version again, a broken manifest, a second Audio template.
+    put("s2v/1.0.0", "s2v/1.0.0", &|_| {});
+    put("broken/1.0.0", "s2v/1.0.0", &|m| {
+        m["name"] = json!("broken");
+        m["inputs"]["audio"]["max"] = json!(3);
+    });
+    put("s2v_twin/1.0.0", "s2v/1.0.0", &|m| {
+        m["name"] = json!("s2v_twin")
+    });
+    let missing = user.path().join("does-not-exist");
+    let (c, rejected) =
+        Catalog::load_with_user_dirs(&workflows_dir(), &[user.path().to_path_buf(), missing])
+            .unwrap();
+    let names: Vec<String> = c.latest_templates().map(|t| t.name().to_owned()).collect();
+    assert_eq!(
+        names,
+        vec!["animate_mix", "animate_move", "s2v", "style_still"]
+    );
+    let why: Vec<(String, &str)> = rejected
+        .iter()
+        .map(|r| {
+            let rel = r.folder.strip_prefix(user.path()).unwrap();
+            (rel.display().to_string(), r.code.as_str())
+        })
+        .collect();
+    assert_eq!(
+        why,
+        vec![
+            ("broken/1.0.0".to_owned(), "template_invalid"),
+            ("s2v/1.0.0".to_owned(), "template_duplicate"),
+            ("s2v_twin/1.0.0".to_owned(), "template_duplicate_studio"),
+        ]
+    );
+    assert!(
+        rejected[0].reason.contains("max 3 > 1"),
+        "{}",
+        rejected[0].reason
+    );
+    // The shipped s2v is the one kept.
+    assert!(
+        c.latest("s2v")
+            .unwrap()
+            .dir()
+            .unwrap()
+            .starts_with(workflows_dir())
+    );
+}
