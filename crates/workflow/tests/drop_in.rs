@@ -213,7 +213,14 @@ fn user_folders_add_templates_and_bad_ones_are_left_out() {
     let names: Vec<String> = c.latest_templates().map(|t| t.name().to_owned()).collect();
     assert_eq!(
         names,
-        vec!["animate_mix", "animate_move", "s2v", "style_still"]
+        vec![
+            "animate_mix",
+            "animate_move",
+            "pose_control",
+            "s2v",
+            "start_end_frame",
+            "style_still"
+        ]
     );
     let why: Vec<(String, &str)> = rejected
         .iter()
