@@ -14,6 +14,7 @@ use animatrix_workflow::{
     plan, validate,
 };
 use serde_json::Value;
+use tokio::sync::broadcast::error::RecvError;
 
 use super::{Session, fixture};
 
@@ -175,7 +176,34 @@ pub async fn run(s: &Session, case: &Case) -> Ran {
     }
 
     let prompt_id = uuid::Uuid::new_v4().to_string();
+    // Count every socket message while the case runs (read concurrently: the hub's broadcast
+    // buffer is bounded).
     let mut raw = s.hub.subscribe();
+    let (stop_counting, mut stop) = tokio::sync::oneshot::channel::<()>();
+    let counter = tokio::spawn(async move {
+        let mut socket: Vec<(String, usize)> = Vec::new();
+        let mut count = |kind: String, n: usize| match socket.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, total)) => *total += n,
+            None => socket.push((kind, n)),
+        };
+        loop {
+            let got = tokio::select! {
+                biased;
+                got = raw.recv() => got,
+                _ = &mut stop => break,
+            };
+            match got {
+                Ok(ev) => count(socket_kind(&ev), 1),
+                Err(RecvError::Lagged(n)) => count("(lagged)".into(), n as usize),
+                Err(RecvError::Closed) => break,
+            }
+        }
+        // What arrived before the stop and is still buffered.
+        while let Ok(ev) = raw.try_recv() {
+            count(socket_kind(&ev), 1);
+        }
+        socket
+    });
     let submitted = Instant::now();
     let (_accepted, mut tracked) = s
         .hub
@@ -223,24 +251,8 @@ pub async fn run(s: &Session, case: &Case) -> Ran {
     .await
     .unwrap_or_else(|_| panic!("{}: no outcome within {CASE_DEADLINE:?}", case.name));
     let run_time = submitted.elapsed();
-    let mut socket: Vec<(String, usize)> = Vec::new();
-    while let Ok(ev) = raw.try_recv() {
-        let kind = match &ev {
-            SocketEvent::Message(m) if m.is_unknown() => format!("{}?", m.kind()),
-            SocketEvent::Message(m) => m.kind().to_owned(),
-            SocketEvent::Binary(BinaryMessage::PreviewImage { .. }) => "binary preview".into(),
-            SocketEvent::Binary(BinaryMessage::PreviewImageWithMetadata { .. }) => {
-                "binary preview+metadata".into()
-            }
-            SocketEvent::Binary(BinaryMessage::Unknown { event_type, .. }) => {
-                format!("binary type {event_type}?")
-            }
-        };
-        match socket.iter_mut().find(|(k, _)| *k == kind) {
-            Some((_, n)) => *n += 1,
-            None => socket.push((kind, 1)),
-        }
-    }
+    let _ = stop_counting.send(());
+    let socket = counter.await.expect("socket counter");
     let finished = Instant::now();
     let mut slowest: Vec<(String, f64)> = starts
         .iter()
@@ -344,5 +356,19 @@ fn event_kind(ev: &TrackedEvent) -> &'static str {
         TrackedEvent::Preview(_) => "preview",
         TrackedEvent::NodeOutput { .. } => "node_output",
         TrackedEvent::Finished(_) => "finished",
+    }
+}
+
+fn socket_kind(ev: &SocketEvent) -> String {
+    match ev {
+        SocketEvent::Message(m) if m.is_unknown() => format!("{}?", m.kind()),
+        SocketEvent::Message(m) => m.kind().to_owned(),
+        SocketEvent::Binary(BinaryMessage::PreviewImage { .. }) => "binary preview".into(),
+        SocketEvent::Binary(BinaryMessage::PreviewImageWithMetadata { .. }) => {
+            "binary preview+metadata".into()
+        }
+        SocketEvent::Binary(BinaryMessage::Unknown { event_type, .. }) => {
+            format!("binary type {event_type}?")
+        }
     }
 }
