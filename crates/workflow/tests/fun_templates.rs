@@ -146,10 +146,13 @@ fn pose_control_length_and_rate_follow_the_control_video() {
     ] {
         assert_eq!(input(&b, node, name), &json!(832));
     }
-    // Longer than the profile's 5 s: trimmed with a warning.
+    // Longer than one Wan pass: trimmed to its 81 frames (3.4 s at 24 fps, under the
+    // profile's 5 s) with a warning.
     s.media.video_frame_count = Some(24 * 12);
     let b = bound(t, &s);
-    assert_eq!(b.frame_count, 120);
+    assert_eq!((b.frame_count, b.chunk_count), (81, 1));
+    assert_eq!(input(&b, "186", "length"), &json!(81));
+    assert_eq!(input(&b, "196", "length"), &json!(81));
     assert_eq!(b.warnings[0].code, "video_trimmed");
 }
 
@@ -185,6 +188,10 @@ fn fun_high_prefers_the_bf16_experts_where_the_server_has_them() {
             "{name}"
         );
         assert!(b.variant.unwrap().applied);
-        assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+        assert!(
+            b.warnings.iter().all(|w| w.code != "profile_fallback"),
+            "{:?}",
+            b.warnings
+        );
     }
 }

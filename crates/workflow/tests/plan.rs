@@ -394,7 +394,15 @@ fn server_facts_decide_device_nodes_models_and_the_high_variant() {
 #[test]
 fn plan_and_bind_agree() {
     let c = catalog();
-    for name in ["animate_move", "animate_mix", "s2v"] {
+    // Every shipped studio: segments (Animate, Audio), one capped pass (Pose Control) and a
+    // fixed length (Start/End Frame).
+    for name in [
+        "animate_move",
+        "animate_mix",
+        "s2v",
+        "pose_control",
+        "start_end_frame",
+    ] {
         let t = c.latest(name).unwrap();
         for profile in t.profile_names() {
             for secs in [0.5f64, 4.0, 9.0, 30.0] {
