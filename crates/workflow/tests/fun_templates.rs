@@ -66,9 +66,6 @@ fn start_end_frame_binds_both_frames_and_the_profile_recipes() {
 }
 
 #[test]
-#[ignore = "needs the binder to leave out an optional input that is not attached (schema 2 writes \
-            only attached roles, so LoadImage 112 keeps its literal and the end frame becomes \
-            example.png); reported to the lead"]
 fn start_end_frame_without_an_end_frame_loads_no_end_image() {
     let c = catalog();
     let t = c.latest("start_end_frame").unwrap();
@@ -79,6 +76,41 @@ fn start_end_frame_without_an_end_frame_loads_no_end_image() {
     assert!(b.graph.get("112").is_none(), "the end LoadImage stays");
     assert!(b.graph["111"]["inputs"].get("end_image").is_none());
     validate(&b.graph, &object_info_with_overlay()).unwrap();
+    // Nothing else differs from the job with an end frame: the same start frame, length,
+    // recipe and outputs.
+    let with_end = bound(t, &s);
+    let mut expected = with_end.graph.clone();
+    expected.as_object_mut().unwrap().remove("112");
+    expected["111"]["inputs"]
+        .as_object_mut()
+        .unwrap()
+        .remove("end_image");
+    assert_eq!(b.graph, expected);
+    assert_eq!(b.frame_count, with_end.frame_count);
+    // The plan asks for nothing more: the end frame is optional.
+    let attached = up.attached();
+    let p = animatrix_workflow::plan(t, &s, &attached, None);
+    assert!(p.ready(), "{:#?}", p.issues);
+}
+
+#[test]
+fn start_end_frame_1_1_0_binds_both_frames_as_1_0_0_did() {
+    // 1.1.0 only adds the rule for a missing end frame: with both frames every profile binds
+    // to the bytes 1.0.0 does (and 1.0.0 keeps its own graph, pinned in released_graphs.rs).
+    let c = catalog();
+    let (old, new) = (
+        c.get("start_end_frame", "1.0.0").unwrap(),
+        c.get("start_end_frame", "1.1.0").unwrap(),
+    );
+    assert_eq!(old.graph(), new.graph());
+    for profile in new.profile_names() {
+        let s = reference_settings(new, &profile, "16:9");
+        assert_eq!(
+            bound(old, &s).graph_json(),
+            bound(new, &s).graph_json(),
+            "{profile}"
+        );
+    }
 }
 
 #[test]

@@ -47,7 +47,8 @@ fn catalog_lists_the_five_templates() {
             ("pose_control".into(), "1.0.0".into(), true),
             ("s2v".into(), "1.0.0".into(), false),
             ("s2v".into(), "1.1.0".into(), true),
-            ("start_end_frame".into(), "1.0.0".into(), true),
+            ("start_end_frame".into(), "1.0.0".into(), false),
+            ("start_end_frame".into(), "1.1.0".into(), true),
         ]
     );
     assert_eq!(c.find("audio", None).unwrap().name(), "s2v");
