@@ -11,10 +11,13 @@
 
 mod support;
 
+use std::path::Path;
+
 use animatrix_comfy::Outcome;
 use animatrix_workflow::Point;
 use realcomfy_harness::{Level, require, serial, shared};
 use serde_json::json;
+use support::retime::retimed;
 use support::run::{Case, Ran, run};
 use support::{Session, runtime, shipped, tiny};
 
@@ -32,6 +35,26 @@ fn conform(case: &Case) -> Option<Ran> {
     });
     eprintln!("{}", ran.report(case));
     Some(ran)
+}
+
+/// Like [`conform`], for a case whose inputs are first made on the same server, into a folder
+/// that lives until the case has run.
+fn conform_made(make: impl AsyncFnOnce(&Session, &Path) -> Case) -> Option<(Case, Ran)> {
+    if !require(Level::L2) {
+        return None;
+    }
+    let _one_at_a_time = serial();
+    let server = shared(Level::L2).unwrap_or_else(|e| panic!("kit server: {e}"));
+    let _log = server.log_on_failure();
+    let (case, ran) = runtime().block_on(async {
+        let s = Session::connect(server).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let case = make(&s, dir.path()).await;
+        let ran = run(&s, &case).await;
+        (case, ran)
+    });
+    eprintln!("{}", ran.report(&case));
+    Some((case, ran))
 }
 
 /// The delivered MP4 and poster are what the plan promised; `frames` and `size` are also
@@ -119,6 +142,29 @@ fn start_end_frame_at_the_real_draft_size() {
     assert_delivered(&ran, 17, (480, 832), 1);
 }
 
+#[test]
+fn start_end_frame_without_an_end_frame_starts_on_the_image_alone() {
+    let mut case = Case::draft(
+        "start_end_frame_no_end",
+        "start_end_frame",
+        tiny(),
+        &[("ground_truth", "character.png")],
+    );
+    case.target_duration_secs = Some(1.0);
+    let Some(ran) = conform(&case) else { return };
+    // The end frame's LoadImage is left out (no placeholder picture to end on) and
+    // WanFunInpaintToVideo, whose end_image is optional on the server, runs from the start
+    // image alone.
+    let g = ran.bound.graph.as_object().unwrap();
+    let of_class = |class: &'static str| g.values().filter(move |n| n["class_type"] == class);
+    assert_eq!(of_class("LoadImage").count(), 1);
+    let wan = of_class("WanFunInpaintToVideo").next().unwrap();
+    assert!(wan["inputs"].get("end_image").is_none(), "{wan}");
+    assert!(wan["inputs"].get("start_image").is_some(), "{wan}");
+    assert_delivered(&ran, 17, TINY_9_16, 1);
+    assert_silent(&ran);
+}
+
 fn pose_case(name: &'static str, control: &str) -> Case {
     let mut case = Case::draft(
         name,
@@ -150,6 +196,30 @@ fn pose_control_follows_the_edges_of_the_whole_video() {
         return;
     };
     assert_delivered(&ran, 48, TINY_9_16, 1);
+}
+
+#[test]
+fn pose_control_makes_one_wan_pass_of_a_30_fps_video() {
+    let Some((_, ran)) = conform_made(async |s, dir| {
+        let video = retimed(s, "motion_long.mp4", 30.0, dir).await;
+        let mut case = pose_case("pose_control_30fps", "pose");
+        for (role, path) in &mut case.inputs {
+            if *role == "control_video" {
+                *path = video.clone();
+            }
+        }
+        case
+    }) else {
+        return;
+    };
+    // motion_long's 128 frames at 30 fps (4.3 s) are within the profile's 5 s but more than
+    // one Wan pass makes: the plan uses the first 81, says so, and the server delivers them at
+    // the video's 30 fps.
+    let input = &ran.inputs["control_video"];
+    assert_eq!((input.frame_count, input.fps), (Some(128), Some(30.0)));
+    assert_eq!(ran.bound.warnings[0].code, "video_trimmed");
+    assert_delivered(&ran, 81, TINY_9_16, 1);
+    assert!((ran.bound.fps - 30.0).abs() < 1e-9);
 }
 
 #[test]

@@ -108,6 +108,16 @@ fn every_template_variation_is_accepted_by_a_real_server() {
                     uploads.insert(role.clone(), names[fixture_for(input.kind)].clone());
                 }
             }
+            // Every file attached, and each optional input that declares `when_absent` left
+            // out (its loaders and the consumer inputs it fed are removed from the graph).
+            let mut upload_sets = vec![uploads.clone()];
+            for (role, input) in &t.manifest().inputs {
+                if input.when_absent.is_some() {
+                    let mut without = uploads.clone();
+                    without.remove(role);
+                    upload_sets.push(without);
+                }
+            }
             let real = s.facts(t).await;
             // Devices unknown: the planner only warns about Mix's CUDA need (asserted below),
             // so every graph can be checked on this CPU server.
@@ -115,21 +125,25 @@ fn every_template_variation_is_accepted_by_a_real_server() {
                 devices: None,
                 ..real.clone()
             };
-            for settings in variations(t) {
+            for (settings, uploads) in variations(t)
+                .into_iter()
+                .flat_map(|s| upload_sets.iter().map(move |u| (s.clone(), u)))
+            {
                 // With the server's facts (High falls back to fp8: no GPU here) and without
                 // (High's preferred bf16 files, which the kit has as placeholders).
                 for facts in [Some(&no_devices), None] {
                     let label = format!(
-                        "{}/{} {:?} {:?} {:?} {:?} facts={}",
+                        "{}/{} {:?} {:?} {:?} {:?} inputs={:?} facts={}",
                         t.name(),
                         t.version(),
                         settings.profile,
                         settings.aspect,
                         settings.framing,
                         settings.params,
+                        uploads.iter().map(|(role, _)| role).collect::<Vec<_>>(),
                         facts.is_some()
                     );
-                    let b = bind(t, &settings, &uploads, facts, "validation", &mut || 0)
+                    let b = bind(t, &settings, uploads, facts, "validation", &mut || 0)
                         .unwrap_or_else(|e| panic!("{label}: bind: {e}"));
                     if let Err(issues) = validate(&b.graph, &s.info) {
                         panic!("{label}: our validator refuses: {issues:#?}");

@@ -3,6 +3,7 @@
 //! fixtures. `run.rs` runs one case end to end.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // tests may unwrap (team brief)
 
+pub mod retime;
 pub mod run;
 
 use std::path::{Path, PathBuf};

@@ -3,6 +3,7 @@
 //! probe the MP4 and poster with `animatrix_media`.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use animatrix_comfy::model::events::BinaryMessage;
@@ -30,8 +31,8 @@ pub struct Case {
     pub catalog: &'static Catalog,
     pub profile: &'static str,
     pub aspect: &'static str,
-    /// Role -> fixture file name.
-    pub inputs: Vec<(&'static str, &'static str)>,
+    /// Role -> file to upload (a fixture, or a file made for the case).
+    pub inputs: Vec<(&'static str, PathBuf)>,
     pub params: Vec<(&'static str, Value)>,
     pub target_duration_secs: Option<f64>,
     pub points: Vec<Point>,
@@ -53,7 +54,10 @@ impl Case {
             catalog,
             profile: "draft",
             aspect: "9:16",
-            inputs: inputs.to_vec(),
+            inputs: inputs
+                .iter()
+                .map(|(role, file)| (*role, fixture(file)))
+                .collect(),
             params: Vec::new(),
             target_duration_secs: None,
             points: Vec::new(),
@@ -138,9 +142,12 @@ pub async fn run(s: &Session, case: &Case) -> Ran {
     let mut inputs = BTreeMap::new();
     let mut attached = Attached::new();
     let mut uploads = UploadedInputs::new();
-    for (role, file) in &case.inputs {
-        let path = fixture(file);
-        let facts = probe(&path, &Limits::default()).expect("fixture probes");
+    for (role, path) in &case.inputs {
+        let file = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("input file name");
+        let facts = probe(path, &Limits::default()).expect("input probes");
         attached.add(*role, facts.width.zip(facts.height).map(|(w, h)| w.min(h)));
         if t.timeline_role() == Some(*role) {
             settings.media = driving_facts(t.input(role).map(|i| i.kind), &facts);
@@ -148,7 +155,7 @@ pub async fn run(s: &Session, case: &Case) -> Ran {
         let name = format!("{}-{file}", case.name);
         let up = s
             .client
-            .upload(&path, &UploadTarget::input(name), |_| {})
+            .upload(path, &UploadTarget::input(name), |_| {})
             .await
             .expect("upload to the kit server");
         uploads.insert(*role, up.as_input_value());
