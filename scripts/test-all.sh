@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, Rust unit/integration tests (real SQLite, real keychain,
-# fake ComfyUI), the end-to-end window tests (real WebKit window under Xvfb via WebDriver),
-# the UI unit tests and a short fuzzing pass. Installs what is missing first.
+# fake ComfyUI, a real ComfyUI built from ../shared/realcomfy), the end-to-end window tests
+# (real WebKit window under Xvfb via WebDriver), the UI unit tests and a short fuzzing pass.
+# Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -23,6 +24,11 @@ cargo build -p animatrix-studio --quiet
 
 step "package: .deb from the Tauri bundler (debug build, contents checked)"
 scripts/package-deb.sh
+
+step "real ComfyUI kit for the conformance suite (built once into ~/.cache/animatrix-realcomfy)"
+scripts/realcomfy-setup.sh
+# tests/realcomfy fails instead of skipping when the kit is missing.
+export ANIMATRIX_REQUIRE_REALCOMFY=1
 
 step "rust tests (inside a private D-Bus session with GNOME Keyring)"
 scripts/with-keyring.sh cargo test --workspace --no-fail-fast

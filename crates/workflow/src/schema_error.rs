@@ -76,6 +76,41 @@ pub enum SchemaError {
     InputFitNotImage { role: String, kind: String },
     #[error("input {role} is {kind}: only images can have min_side")]
     InputMinSideNotImage { role: String, kind: String },
+    #[error("input {role} is required: when_absent is only for optional inputs")]
+    AbsentOnRequired { role: String },
+    #[error("input {role} has when_absent but no targets (there is nothing to leave out)")]
+    AbsentUnbound { role: String },
+    #[error(
+        "input {role}: when_absent cannot leave out extension nodes (its targets must be graph.json nodes)"
+    )]
+    AbsentExtensionTarget { role: String },
+    #[error(
+        "input {role}: leaving it out cuts {node}.{input}{}, which when_absent.drop_links does not list (a consumer input the server requires cannot be dropped)",
+        if *extension { " (extension)" } else { "" }
+    )]
+    AbsentCutsRequiredInput {
+        role: String,
+        node: String,
+        input: String,
+        extension: bool,
+    },
+    #[error(
+        "input {role}: when_absent.drop_links names {node}.{input}{}, which is not a link into the nodes the input loads",
+        if *extension { " (extension)" } else { "" }
+    )]
+    AbsentDropNotALink {
+        role: String,
+        node: String,
+        input: String,
+        extension: bool,
+    },
+    #[error("input {role}: {what} uses {target}, which is removed when the input is absent")]
+    AbsentNodeReferenced {
+        role: String,
+        /// The node (`"112"`) or input (`"111.end_image"`) that binding removes.
+        target: String,
+        what: String,
+    },
     #[error("timeline input {role} is not a declared input")]
     TimelineInputUnknown { role: String },
     #[error("timeline input {role} is {kind}: it must be audio or video")]

@@ -93,6 +93,18 @@ pub(crate) fn plan_frames(
     }
 }
 
+/// Most frames `profile` can make: what its segments hold. A template with no extension makes
+/// one Wan pass, so at most `first_chunk_frames` however long the profile's duration allows (a
+/// 5 s limit at 30 fps would otherwise ask one pass for 150 frames).
+fn frame_cap(m: &Manifest, profile: &Profile) -> u64 {
+    let chunks = if m.extension.is_some() {
+        profile.max_chunks
+    } else {
+        1
+    };
+    m.timeline.capacity(chunks)
+}
+
 fn missing(m: &Manifest, fact: &str) -> WorkflowError {
     WorkflowError::MissingMediaFact {
         template: m.name.clone(),
@@ -128,14 +140,15 @@ fn audio(
     let fps = fixed_fps(m)?;
     let used = target.map_or(duration, |t| t.min(duration));
     let wanted = ((used * fps) - EPS).ceil().max(1.0) as u64;
-    let fits = |p: &Profile| {
-        used <= p.max_duration_secs + EPS && timeline.chunks_for(wanted) <= u64::from(p.max_chunks)
-    };
+    let fits = |p: &Profile| used <= p.max_duration_secs + EPS && wanted <= frame_cap(m, p);
     if !fits(profile) {
+        // The shorter of the profile's duration and what its segments hold, in tenths of a
+        // second rounded down, so audio trimmed to the number said always fits.
+        let cap_secs = (frame_cap(m, profile) as f64 / fps * 10.0 + EPS).floor() / 10.0;
         return Err(WorkflowError::AudioTooLong {
             profile: profile_name.to_owned(),
             duration_secs: used,
-            max_secs: profile.max_duration_secs,
+            max_secs: profile.max_duration_secs.min(cap_secs),
             fits: m
                 .profiles
                 .values()
@@ -170,7 +183,7 @@ fn fixed(m: &Manifest, profile: &Profile, target: Option<f64>) -> Result<FramePl
     let fps = fixed_fps(m)?;
     let cap_frames = ((profile.max_duration_secs * fps) + EPS)
         .floor()
-        .min(timeline.capacity(profile.max_chunks) as f64) as u64;
+        .min(frame_cap(m, profile) as f64) as u64;
     let wanted = match target {
         Some(t) => ((t * fps) - EPS).ceil().max(1.0) as u64,
         None => u64::from(timeline.first_chunk_frames),
@@ -231,15 +244,10 @@ fn video(
         t.min(profile.max_duration_secs)
     });
     let limit_frames = ((limit_secs * src_fps) + EPS).floor().max(1.0) as u64;
-    let mut used = u64::from(frames).min(limit_frames);
+    let used = u64::from(frames)
+        .min(limit_frames)
+        .min(frame_cap(m, profile));
     let chunks = timeline.chunks_for(used);
-    let max_chunks = u64::from(profile.max_chunks);
-    let chunks = if chunks > max_chunks {
-        used = used.min(timeline.capacity(profile.max_chunks));
-        max_chunks
-    } else {
-        chunks
-    };
     let mut warnings = Vec::new();
     if used < u64::from(frames) {
         warnings.push(PlanIssue::warning(

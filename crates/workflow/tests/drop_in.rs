@@ -40,10 +40,12 @@ fn the_window_sees_the_new_studio_from_its_manifest() {
         vec![
             ("animate", "Animate", 2),
             ("audio", "Audio", 1),
+            ("start_end_frame", "Start/End Frame", 1),
+            ("pose_control", "Pose Control", 1),
             ("stylize", "Stylize", 1)
         ]
     );
-    let s = &studios[2].templates[0];
+    let s = &studios[4].templates[0];
     assert_eq!(s.name, "style_still");
     assert_eq!(s.sub_mode, None);
     assert_eq!(
@@ -86,8 +88,8 @@ fn the_window_sees_the_new_studio_from_its_manifest() {
     ));
     // The whole catalog view serializes for the window.
     let v = serde_json::to_value(&studios).unwrap();
-    assert_eq!(v[2]["templates"][0]["inputs"][1]["role"], "style_image");
-    assert_eq!(v[2]["templates"][0]["parameters"][0]["type"], "float");
+    assert_eq!(v[4]["templates"][0]["inputs"][1]["role"], "style_image");
+    assert_eq!(v[4]["templates"][0]["parameters"][0]["type"], "float");
     // The CLI's friendly form finds it by mode.
     assert_eq!(c.find("stylize", None).unwrap().name(), "style_still");
 }
@@ -211,7 +213,14 @@ fn user_folders_add_templates_and_bad_ones_are_left_out() {
     let names: Vec<String> = c.latest_templates().map(|t| t.name().to_owned()).collect();
     assert_eq!(
         names,
-        vec!["animate_mix", "animate_move", "s2v", "style_still"]
+        vec![
+            "animate_mix",
+            "animate_move",
+            "pose_control",
+            "s2v",
+            "start_end_frame",
+            "style_still"
+        ]
     );
     let why: Vec<(String, &str)> = rejected
         .iter()

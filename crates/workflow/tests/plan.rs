@@ -384,9 +384,9 @@ fn server_facts_decide_device_nodes_models_and_the_high_variant() {
         p.variant.unwrap().reason.as_deref(),
         Some("The server does not have wan2.2_s2v_14B_bf16.safetensors.")
     );
-    // Standard still needs its speed LoRA, which this server lacks.
-    let std = reference_settings(t, "standard", "9:16");
-    let p = plan(t, &std, &attached_for(t), Some(&no_bf16));
+    // Draft still needs its speed LoRA, which this server lacks.
+    let draft = reference_settings(t, "draft", "9:16");
+    let p = plan(t, &draft, &attached_for(t), Some(&no_bf16));
     assert_eq!(p.issues[0].code, "profile_unavailable");
     assert!(p.variant.is_none());
 }
@@ -394,7 +394,15 @@ fn server_facts_decide_device_nodes_models_and_the_high_variant() {
 #[test]
 fn plan_and_bind_agree() {
     let c = catalog();
-    for name in ["animate_move", "animate_mix", "s2v"] {
+    // Every shipped studio: segments (Animate, Audio), one capped pass (Pose Control) and a
+    // fixed length (Start/End Frame).
+    for name in [
+        "animate_move",
+        "animate_mix",
+        "s2v",
+        "pose_control",
+        "start_end_frame",
+    ] {
         let t = c.latest(name).unwrap();
         for profile in t.profile_names() {
             for secs in [0.5f64, 4.0, 9.0, 30.0] {

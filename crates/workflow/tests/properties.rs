@@ -7,17 +7,33 @@ mod common;
 use std::sync::OnceLock;
 
 use animatrix_common::Explain;
-use animatrix_workflow::{Catalog, JobSettings, MAX_SEED, ObjectInfo, Point, bind, validate};
+use animatrix_workflow::{
+    Catalog, JobSettings, MAX_SEED, ObjectInfo, Point, ServerFacts, bind, plan, validate,
+};
 use common::*;
 use proptest::prelude::*;
 use serde_json::json;
 
-fn fixtures() -> &'static (Catalog, ObjectInfo) {
-    static F: OnceLock<(Catalog, ObjectInfo)> = OnceLock::new();
-    F.get_or_init(|| (catalog(), object_info_with_overlay()))
+/// The catalog, the captured server's schemas, and its facts on a big GPU (High runs the fp8
+/// Fun experts it has, so every graph names files the captured server lists).
+fn fixtures() -> &'static (Catalog, ObjectInfo, ServerFacts) {
+    static F: OnceLock<(Catalog, ObjectInfo, ServerFacts)> = OnceLock::new();
+    F.get_or_init(|| {
+        (
+            catalog(),
+            object_info_with_overlay(),
+            server_facts(Some(80)),
+        )
+    })
 }
 
-const NAMES: [&str; 3] = ["animate_move", "animate_mix", "s2v"];
+const NAMES: [&str; 5] = [
+    "animate_move",
+    "animate_mix",
+    "s2v",
+    "pose_control",
+    "start_end_frame",
+];
 
 #[derive(Debug, Clone)]
 struct Case {
@@ -40,7 +56,7 @@ struct Case {
 
 fn case() -> impl Strategy<Value = Case> {
     (
-        (0..3usize, 0..3usize, 0..3usize, prop::option::of(0..3usize)),
+        (0..5usize, 0..3usize, 0..3usize, prop::option::of(0..3usize)),
         (
             prop_oneof![Just(-1i64), 0..=MAX_SEED as i64],
             // A prompt needs a visible character (an empty one is refused: prompt_empty).
@@ -77,7 +93,7 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 fn settings(c: &Case) -> (JobSettings, &'static animatrix_workflow::Template) {
-    let (cat, _) = fixtures();
+    let (cat, _, _) = fixtures();
     let t = cat.latest(NAMES[c.template]).unwrap();
     let m = t.manifest();
     let profile = t.profile_names()[c.profile].clone();
@@ -119,20 +135,23 @@ proptest! {
 
     #[test]
     fn valid_settings_always_bind_and_validate(c in case()) {
-        let (_, info) = fixtures();
+        let (_, info, server) = fixtures();
         let (s, t) = settings(&c);
         let mut rng = || 0xDEAD_BEEF_u64;
-        let b = bind(t, &s, &uploads_for(t), None, "prop-job", &mut rng).unwrap();
+        let b = bind(t, &s, &uploads_for(t), Some(server), "prop-job", &mut rng).unwrap();
         prop_assert!(validate(&b.graph, info).is_ok(), "{:?}", validate(&b.graph, info));
         let profile = &t.manifest().profiles[&b.profile];
         prop_assert!(b.frame_count >= 1);
         prop_assert!(b.chunk_count >= 1 && b.chunk_count <= profile.max_chunks);
         prop_assert!(u64::from(b.frame_count) <= t.manifest().timeline.capacity(b.chunk_count));
+        // The composer's plan promises exactly what was bound.
+        let timing = plan(t, &s, &uploads_for(t).attached(), Some(server)).timing.unwrap();
+        prop_assert_eq!((timing.frame_count, timing.segments), (b.frame_count, b.chunk_count));
         prop_assert!(b.duration_secs <= profile.max_duration_secs + 1.0 / b.fps);
         prop_assert_eq!(b.width % 16, 0);
         prop_assert_eq!(b.height % 16, 0);
         prop_assert!(b.resolved_seed <= MAX_SEED);
-        let again = bind(t, &s, &uploads_for(t), None, "prop-job", &mut rng).unwrap();
+        let again = bind(t, &s, &uploads_for(t), Some(server), "prop-job", &mut rng).unwrap();
         prop_assert_eq!(again.graph_json(), b.graph_json());
     }
 
@@ -143,6 +162,8 @@ proptest! {
         let mut job = "prop-job".to_owned();
         let m = t.manifest();
         let audio = m.inputs.contains_key("audio");
+        // A fixed timeline reads no media facts: its length comes from the target duration.
+        let fixed = t.timeline_role().is_none();
         let expected = match which {
             0 => { s.profile = Some(format!("x{junk}")); "unknown_profile" }
             1 => { s.aspect = Some(format!("{junk}:9")); "unknown_aspect" }
@@ -151,6 +172,7 @@ proptest! {
             4 => { s.prompt = "é".repeat(2001 + big as usize % 500); "prompt_too_long" }
             5 => { s.params.insert(format!("zz_{junk}"), json!(1)); "unknown_parameter" }
             6 => { job = format!("{junk}/../x"); "invalid_job_id" }
+            7 | 8 if fixed => { s.target_duration_secs = Some(if which == 7 { f64::NAN } else { 0.0 }); "invalid_target_duration" }
             7 if audio => {
                 let max = m.profiles[s.profile.as_ref().unwrap()].max_duration_secs;
                 s.target_duration_secs = None;

@@ -13,7 +13,13 @@ use animatrix_workflow::{
 use common::*;
 use serde_json::{Value, json};
 
-const TEMPLATES: [&str; 3] = ["animate_move", "animate_mix", "s2v"];
+const TEMPLATES: [&str; 5] = [
+    "animate_move",
+    "animate_mix",
+    "s2v",
+    "start_end_frame",
+    "pose_control",
+];
 
 fn node<'a>(g: &'a Value, id: &str) -> &'a Value {
     g.get(id).unwrap_or_else(|| panic!("node {id} missing"))
@@ -24,7 +30,7 @@ fn input<'a>(g: &'a Value, id: &str, name: &str) -> &'a Value {
 }
 
 #[test]
-fn catalog_lists_the_three_templates() {
+fn catalog_lists_the_five_templates() {
     let c = catalog();
     let names: Vec<(String, String, bool)> = c
         .list()
@@ -34,9 +40,15 @@ fn catalog_lists_the_three_templates() {
     assert_eq!(
         names,
         vec![
-            ("animate_mix".into(), "1.0.0".into(), true),
-            ("animate_move".into(), "1.0.0".into(), true),
-            ("s2v".into(), "1.0.0".into(), true),
+            ("animate_mix".into(), "1.0.0".into(), false),
+            ("animate_mix".into(), "1.1.0".into(), true),
+            ("animate_move".into(), "1.0.0".into(), false),
+            ("animate_move".into(), "1.1.0".into(), true),
+            ("pose_control".into(), "1.0.0".into(), true),
+            ("s2v".into(), "1.0.0".into(), false),
+            ("s2v".into(), "1.1.0".into(), true),
+            ("start_end_frame".into(), "1.0.0".into(), false),
+            ("start_end_frame".into(), "1.1.0".into(), true),
         ]
     );
     assert_eq!(c.find("audio", None).unwrap().name(), "s2v");
@@ -66,12 +78,22 @@ fn capability_texts_are_truthful() {
         let m = t.manifest();
         let can = m.capabilities.can.join(" ").to_lowercase();
         let cannot = m.capabilities.cannot.join(" ").to_lowercase();
-        assert!(
-            !can.contains("first frame") && !can.contains("last frame"),
-            "{}",
-            m.name
-        );
-        assert!(cannot.contains("exact first or last frame"), "{}", m.name);
+        // Only Start/End Frame (Wan Fun InP) keeps exact frames; nothing lip-syncs but Audio.
+        if m.mode == "start_end_frame" {
+            assert!(can.contains("first frame exactly"), "{}", m.name);
+            assert!(can.contains("last frame exactly"), "{}", m.name);
+        } else {
+            assert!(
+                !can.contains("first frame") && !can.contains("last frame"),
+                "{}",
+                m.name
+            );
+            assert!(cannot.contains("exact first or last frame"), "{}", m.name);
+        }
+        if m.mode != "audio" {
+            assert!(!can.contains("lip"), "{} claims lip-sync", m.name);
+            assert!(cannot.contains("lip-sync"), "{}", m.name);
+        }
         match m.mode.as_str() {
             "animate" => {
                 assert!(!can.contains("lip"), "{} claims lip-sync", m.name);
@@ -79,6 +101,14 @@ fn capability_texts_are_truthful() {
             }
             "audio" => {
                 assert!(!can.contains("replac"), "{} claims replacement", m.name);
+                assert!(cannot.contains("replace"), "{}", m.name);
+            }
+            "start_end_frame" => {
+                assert!(cannot.contains("does not follow the motion of a video"));
+                assert!(cannot.contains("replace"), "{}", m.name);
+            }
+            "pose_control" => {
+                assert!(can.contains("follows the body motion of your video"));
                 assert!(cannot.contains("replace"), "{}", m.name);
             }
             other => panic!("{} ships with unknown mode {other}", m.name),
@@ -90,6 +120,9 @@ fn capability_texts_are_truthful() {
 fn every_template_profile_aspect_and_framing_binds_and_validates() {
     let c = catalog();
     let info = object_info_with_overlay();
+    // The captured server on a big GPU: High uses bf16 where the capture has the file (S2V,
+    // Animate) and falls back to fp8 where it does not (Fun InP / Fun Control).
+    let server = server_facts(Some(80));
     let mut count = 0;
     for name in TEMPLATES {
         let t = c.latest(name).unwrap();
@@ -103,8 +136,15 @@ fn every_template_profile_aspect_and_framing_binds_and_validates() {
                 for framing in &framings {
                     let mut s = reference_settings(t, &profile, &aspect);
                     s.framing = framing.clone();
-                    let b = bind(t, &s, &uploads_for(t), None, "job-1", &mut no_random())
-                        .unwrap_or_else(|e| panic!("{name}/{profile}/{aspect}: {e}"));
+                    let b = bind(
+                        t,
+                        &s,
+                        &uploads_for(t),
+                        Some(&server),
+                        "job-1",
+                        &mut no_random(),
+                    )
+                    .unwrap_or_else(|e| panic!("{name}/{profile}/{aspect}: {e}"));
                     assert_eq!(b.width % 16, 0);
                     assert_eq!(b.height % 16, 0);
                     if let Err(issues) = validate(&b.graph, &info) {
@@ -115,7 +155,8 @@ fn every_template_profile_aspect_and_framing_binds_and_validates() {
             }
         }
     }
-    assert_eq!(count, 3 * 3 + 3 * 3 + 3 * 3 * 3);
+    // Move, Mix, Audio (x3 framings), Start/End Frame, Pose Control.
+    assert_eq!(count, 3 * 3 + 3 * 3 + 3 * 3 * 3 + 3 * 3 + 3 * 3);
 }
 
 #[test]
@@ -412,7 +453,7 @@ fn animate_length_follows_the_motion_video_and_continues_motion() {
     );
     assert_eq!(input(g, "402:86", "image1"), &json!(["401:86", 0]));
     assert_eq!(input(g, "402:91", "seed"), &json!(123_456_789 + 2));
-    assert_eq!(input(g, "402:91", "steps"), &json!(6));
+    assert_eq!(input(g, "402:91", "steps"), &json!(20));
     // Output frame rate is the source's: CreateVideo reads it from the video.
     assert_eq!(input(g, "15", "fps"), &json!(["23", 2]));
     assert!(b.warnings.is_empty());
@@ -454,6 +495,7 @@ fn profiles_switch_models_loras_and_steps() {
     assert_eq!(input(g, "3", "steps"), &json!(20));
     assert_eq!(input(g, "3", "cfg"), &json!(6.0));
     assert_eq!((high.width, high.height), (720, 1280));
+    // Standard (1.1.0): the official full-step recipe, no speed LoRA, fp8 model.
     let std = bind(
         t,
         &reference_settings(t, "standard", "9:16"),
@@ -463,12 +505,27 @@ fn profiles_switch_models_loras_and_steps() {
         &mut no_random(),
     )
     .unwrap();
-    assert_eq!(input(&std.graph, "54", "model"), &json!(["107", 0]));
+    assert!(std.graph.get("107").is_none());
+    assert_eq!(input(&std.graph, "54", "model"), &json!(["37", 0]));
     assert_eq!(
         input(&std.graph, "37", "unet_name"),
         "wan2.2_s2v_14B_fp8_scaled.safetensors"
     );
-    assert_eq!(input(&std.graph, "201:77", "steps"), &json!(4));
+    assert_eq!(input(&std.graph, "201:77", "steps"), &json!(20));
+    assert_eq!(input(&std.graph, "201:77", "cfg"), &json!(6.0));
+    // Draft keeps the 4-step lightx2v LoRA.
+    let draft = bind(
+        t,
+        &reference_settings(t, "draft", "9:16"),
+        &uploads_for(t),
+        None,
+        "j",
+        &mut no_random(),
+    )
+    .unwrap();
+    assert_eq!(input(&draft.graph, "54", "model"), &json!(["107", 0]));
+    assert_eq!(input(&draft.graph, "201:77", "steps"), &json!(4));
+    assert_eq!(input(&draft.graph, "201:77", "cfg"), &json!(1.0));
 }
 
 #[test]
@@ -567,7 +624,8 @@ fn mix_parameters_change_the_mask_and_relighting() {
     assert_eq!(input(&b.graph, "274", "expand"), &json!(4));
     assert_eq!(input(&b.graph, "276", "block_size"), &json!(16));
     assert!(b.graph.get("99").is_none());
-    assert_eq!(input(&b.graph, "60", "model"), &json!(["18", 0]));
+    // Standard (1.1.0) runs without the speed LoRA either: the model comes from the loader.
+    assert_eq!(input(&b.graph, "60", "model"), &json!(["20", 0]));
     // Background video and mask feed every segment.
     assert_eq!(
         input(&b.graph, "401:90", "character_mask"),
@@ -711,10 +769,27 @@ fn preflight_against_the_captured_server() {
     );
     for name in TEMPLATES {
         let t = c.latest(name).unwrap();
-        // Every model file the templates need is in the capture (fp8 and bf16 variants).
+        // Every model file the templates need is in the capture (fp8 and bf16 variants),
+        // except the bf16 Fun InP / Fun Control experts: High then runs fp8 with a note.
         let r = preflight(t, &full);
         assert!(r.ready, "{name}: {r:#?}");
-        assert_eq!(r.verdict, "ready", "{name}");
+        let fun_bf16 = match name {
+            "start_end_frame" => Some("fun_inpaint"),
+            "pose_control" => Some("fun_control"),
+            _ => None,
+        };
+        match fun_bf16 {
+            None => assert_eq!(r.verdict, "ready", "{name}"),
+            Some(kind) => assert_eq!(
+                r.verdict,
+                format!(
+                    "ready (High without the bf16 models: The server does not have \
+                     wan2.2_{kind}_high_noise_14B_bf16.safetensors, \
+                     wan2.2_{kind}_low_noise_14B_bf16.safetensors.)"
+                ),
+                "{name}"
+            ),
+        }
         assert_eq!(r.ready_profiles, vec!["draft", "standard", "high"]);
         let bare_report = preflight(t, &bare);
         if name == "animate_mix" {

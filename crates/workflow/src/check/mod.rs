@@ -1,11 +1,13 @@
 //! The schema's rules, checked when a template is loaded: a manifest that passes can be
 //! planned and bound without any "inconsistent template" surprise at run time.
 
+mod absent;
 mod graph;
 mod profiles;
 
 use std::collections::BTreeSet;
 
+pub(crate) use absent::loader_nodes;
 pub(crate) use graph::port_name;
 
 use crate::SchemaError;
@@ -40,6 +42,8 @@ pub(crate) fn check(m: &Manifest, graph: &ApiGraph) -> Result<(), SchemaError> {
     profiles::check_profiles(m, &nodes)?;
     profiles::check_defaults(m)?;
     profiles::check_parameters(m, &nodes)?;
+    // Last: it relies on targets, ids and links the rules above have checked.
+    absent::check_absent(m, graph)?;
     Ok(())
 }
 

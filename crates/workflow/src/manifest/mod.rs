@@ -153,6 +153,25 @@ pub struct InputDecl {
     /// the run and never uploaded.
     #[serde(default)]
     pub targets: Vec<Target>,
+    /// For an optional bound input: leave its nodes out of the graph when no file is attached.
+    /// Without it, an absent input's target keeps the value `graph.json` holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when_absent: Option<WhenAbsent>,
+}
+
+/// What binding does when an optional, bound input has no file: the nodes holding its targets
+/// (the loaders) are removed from the bound graph, and with them every input that linked to
+/// them. Each of those inputs is listed in `drop_links`: the list is the template's statement
+/// that the consumer does without it on the server (e.g. `WanFunInpaintToVideo.end_image`,
+/// optional in its `/object_info`). A link into the loaders that is not listed refuses the
+/// template at load ([`crate::SchemaError::AbsentCutsRequiredInput`]), so a required input is
+/// never cut by accident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhenAbsent {
+    /// Consumer inputs removed with the loaders: `{"node", "input"}` of `graph.json`, or of the
+    /// extension fragment with `"extension": true` (then every repetition loses it).
+    pub drop_links: Vec<Target>,
 }
 
 impl InputDecl {

@@ -1,7 +1,10 @@
 //! Template + settings + uploaded names -> the API graph to POST. Pure: the only outside input is
 //! the seed source, and only when the settings ask for a random seed.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod checks;
+mod edits;
+
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -9,11 +12,13 @@ use serde_json::{Value, json};
 use crate::WorkflowError;
 use crate::check::port_name;
 use crate::graph::{ApiGraph, NodeMeta, as_link, link, to_value};
-use crate::manifest::{Bypass, Manifest, Target};
+use crate::manifest::{Bypass, Target};
 use crate::plan::{PlanIssue, VariantPlan, plan_inner};
 use crate::server::ServerFacts;
 use crate::settings::{JobSettings, MAX_SEED, UploadedInputs};
 use crate::template::Template;
+use checks::{check_job_id, check_uploads, resolve_seed};
+use edits::{apply_bypass, leave_out_absent, write};
 
 /// Where random seeds come from when a job asks for one (`seed = -1`).
 pub trait SeedSource {
@@ -168,6 +173,7 @@ pub fn bind(
         .as_ref()
         .map(|e| e.fragment.clone())
         .unwrap_or_default();
+    leave_out_absent(m, uploads, &mut graph, &mut fragment, template)?;
     for (t, v) in writes {
         let nodes = if t.extension {
             &mut fragment
@@ -275,133 +281,4 @@ fn invalid(t: &Template, what: &str) -> WorkflowError {
         template: t.name().to_owned(),
         reason: format!("extension {what} is inconsistent"),
     }
-}
-
-/// Writes a literal into an input that already holds a literal (checked at load).
-fn write(nodes: &mut ApiGraph, t: &Target, v: Value, template: &str) -> Result<(), WorkflowError> {
-    let slot = nodes
-        .get_mut(&t.node)
-        .and_then(|n| n.inputs.get_mut(&t.input))
-        .ok_or_else(|| WorkflowError::BindInvariant {
-            template: template.to_owned(),
-            reason: format!("target {}.{} does not exist", t.node, t.input),
-        })?;
-    *slot = v;
-    Ok(())
-}
-
-fn apply_bypass(
-    graph: &mut ApiGraph,
-    bypass: &BTreeSet<Bypass>,
-    template: &Template,
-) -> Result<(), WorkflowError> {
-    if bypass.is_empty() {
-        return Ok(());
-    }
-    let through: BTreeMap<&str, &str> = bypass
-        .iter()
-        .map(|b| (b.node.as_str(), b.input.as_str()))
-        .collect();
-    // Follow chains of bypassed nodes to the first one that stays.
-    let mut replacement: BTreeMap<String, Value> = BTreeMap::new();
-    for node in through.keys() {
-        let mut current = (*node).to_owned();
-        let mut hops = 0;
-        let resolved = loop {
-            let input = through[current.as_str()];
-            let v = graph
-                .get(&current)
-                .and_then(|n| n.inputs.get(input))
-                .cloned()
-                .ok_or_else(|| WorkflowError::BindInvariant {
-                    template: template.name().to_owned(),
-                    reason: format!("bypass input {current}.{input} is missing"),
-                })?;
-            let (src, _) = as_link(&v).ok_or_else(|| WorkflowError::BindInvariant {
-                template: template.name().to_owned(),
-                reason: format!("bypass input {current}.{input} is not a link"),
-            })?;
-            hops += 1;
-            if through.contains_key(src) && hops <= through.len() {
-                current = src.to_owned();
-            } else {
-                break v;
-            }
-        };
-        replacement.insert((*node).to_owned(), resolved);
-    }
-    for (id, rep) in &replacement {
-        graph.remove(id);
-        for node in graph.values_mut() {
-            for v in node.inputs.values_mut() {
-                if as_link(v).is_some_and(|(src, _)| src == id) {
-                    *v = rep.clone();
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn check_job_id(job_id: &str) -> Result<(), WorkflowError> {
-    let ok = (1..=64).contains(&job_id.len())
-        && job_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(WorkflowError::InvalidJobId {
-            job_id: job_id.to_owned(),
-        })
-    }
-}
-
-fn resolve_seed(seed: i64, seeds: &mut dyn SeedSource) -> Result<u64, WorkflowError> {
-    match seed {
-        -1 => Ok(seeds.next_seed() & MAX_SEED),
-        s if s >= 0 && (s as u64) <= MAX_SEED => Ok(s as u64),
-        s => Err(WorkflowError::InvalidSeed {
-            seed: s,
-            max: MAX_SEED,
-        }),
-    }
-}
-
-/// A server file name must stay inside ComfyUI's input folder.
-fn safe_server_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 255
-        && !name.starts_with('/')
-        && !name.contains('\\')
-        && !name.chars().any(char::is_control)
-        && !name
-            .split('/')
-            .any(|part| part == ".." || part == "." || part.is_empty())
-        && !(name.len() >= 2 && name.as_bytes()[1] == b':')
-}
-
-/// Upload names must be safe server file names, for declared inputs that are bound.
-fn check_uploads(m: &Manifest, uploads: &UploadedInputs) -> Result<(), WorkflowError> {
-    for (role, name) in uploads.iter() {
-        let Some(decl) = m.inputs.get(role) else {
-            return Err(WorkflowError::UnexpectedInput {
-                template: m.name.clone(),
-                input: role.to_owned(),
-            });
-        };
-        if !decl.is_bound() {
-            return Err(WorkflowError::InputNotBound {
-                input: role.to_owned(),
-                label: decl.label.clone(),
-            });
-        }
-        if !safe_server_name(name) {
-            return Err(WorkflowError::InvalidInputName {
-                input: role.to_owned(),
-                name: name.to_owned(),
-            });
-        }
-    }
-    Ok(())
 }
