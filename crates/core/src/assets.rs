@@ -1,10 +1,12 @@
 //! Imported media as rows: the media crate normalizes into the content-addressed store under
 //! `<data dir>/assets`, and the row keeps the facts the UI and templates need. Re-importing the
-//! same file (same normalized bytes, same role) returns the same asset.
+//! same file (same normalized bytes, same role) returns the same asset. The role is the
+//! template's name for the input (`ground_truth`, `audio`, `end_frame`, …); the media crate
+//! only sees the kind and the options.
 
 use std::path::{Path, PathBuf};
 
-use animatrix_media::{AssetStore, ImportOptions, ImportedMedia, Role};
+use animatrix_media::{AssetStore, ImportOptions, ImportedMedia, MediaKind};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -48,22 +50,23 @@ pub fn store(data_dir: &Path) -> Result<AssetStore, CoreError> {
     Ok(AssetStore::new(data_dir.join(ASSETS_DIR))?)
 }
 
-/// Normalizes `path` into the store, then records it. The file work happens before the row so
-/// a refused file leaves nothing behind in the database.
+/// Normalizes `path` into the store as `kind`, then records it under `role`. The file work
+/// happens before the row so a refused file leaves nothing behind in the database.
 pub fn import(
     conn: &Connection,
     data_dir: &Path,
     path: &Path,
-    role: Role,
+    role: &str,
+    kind: MediaKind,
     options: &ImportOptions,
 ) -> Result<(AssetRecord, Vec<String>), CoreError> {
-    let imported = store(data_dir)?.import(path, role, options)?;
+    let imported = store(data_dir)?.import(path, kind, options)?;
     let warnings = imported.warnings.clone();
     if let Some(existing) = find(conn, &imported.sha256, role)? {
         return Ok((existing, warnings));
     }
     Ok((
-        insert_or_existing(conn, to_record(&imported), role)?,
+        insert_or_existing(conn, to_record(&imported, role), role)?,
         warnings,
     ))
 }
@@ -75,7 +78,7 @@ pub fn import(
 fn insert_or_existing(
     conn: &Connection,
     record: AssetRecord,
-    role: Role,
+    role: &str,
 ) -> Result<AssetRecord, CoreError> {
     insert(conn, &record)?;
     Ok(find(conn, &record.sha256, role)?.unwrap_or(record))
@@ -116,12 +119,12 @@ pub fn insert(conn: &Connection, a: &AssetRecord) -> Result<(), CoreError> {
     Ok(())
 }
 
-fn to_record(m: &ImportedMedia) -> AssetRecord {
+fn to_record(m: &ImportedMedia, role: &str) -> AssetRecord {
     let f = &m.normalized_facts;
     AssetRecord {
         id: uuid::Uuid::now_v7().to_string(),
         kind: kind_str(m.kind).to_string(),
-        role: m.role.as_str().to_string(),
+        role: role.to_string(),
         original_name: m.original_name.clone(),
         mime: m.mime.clone(),
         width: f.width.map(i64::from),
@@ -142,11 +145,11 @@ fn to_record(m: &ImportedMedia) -> AssetRecord {
     }
 }
 
-fn kind_str(kind: animatrix_media::MediaKind) -> &'static str {
+fn kind_str(kind: MediaKind) -> &'static str {
     match kind {
-        animatrix_media::MediaKind::Image => "image",
-        animatrix_media::MediaKind::Audio => "audio",
-        animatrix_media::MediaKind::Video => "video",
+        MediaKind::Image => "image",
+        MediaKind::Audio => "audio",
+        MediaKind::Video => "video",
     }
 }
 
@@ -181,11 +184,11 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AssetRecord> {
     })
 }
 
-pub fn find(conn: &Connection, sha256: &str, role: Role) -> Result<Option<AssetRecord>, CoreError> {
+pub fn find(conn: &Connection, sha256: &str, role: &str) -> Result<Option<AssetRecord>, CoreError> {
     Ok(conn
         .query_row(
             &format!("{SELECT} WHERE sha256 = ?1 AND role = ?2"),
-            params![sha256, role.as_str()],
+            params![sha256, role],
             row,
         )
         .optional()?)
@@ -200,6 +203,7 @@ pub fn get(conn: &Connection, id: &str) -> Result<AssetRecord, CoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use animatrix_media::Role;
 
     fn fixture(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -216,7 +220,8 @@ mod tests {
             &conn,
             dir.path(),
             &fixture("character.png"),
-            Role::GroundTruth,
+            "ground_truth",
+            MediaKind::Image,
             &opts,
         )
         .expect("import");
@@ -226,7 +231,8 @@ mod tests {
             &conn,
             dir.path(),
             &fixture("character.png"),
-            Role::GroundTruth,
+            "ground_truth",
+            MediaKind::Image,
             &opts,
         )
         .expect("reimport");
@@ -248,13 +254,14 @@ mod tests {
             &conn,
             dir.path(),
             &fixture("character.png"),
-            Role::GroundTruth,
+            "ground_truth",
+            MediaKind::Image,
             &ImportOptions::default(),
         )
         .expect("import");
         let mut loser = first.clone();
         loser.id = "another-process-uuid".into();
-        let got = insert_or_existing(&conn, loser, Role::GroundTruth).expect("insert");
+        let got = insert_or_existing(&conn, loser, "ground_truth").expect("insert");
         assert_eq!(
             got.id, first.id,
             "the stored asset, not an id that was never written"
@@ -269,8 +276,9 @@ mod tests {
             &conn,
             dir.path(),
             &fixture("bad/too_small.png"),
-            Role::GroundTruth,
-            &ImportOptions::default(),
+            Role::GroundTruth.as_str(),
+            Role::GroundTruth.kind(),
+            &Role::GroundTruth.import_options(&ImportOptions::default()),
         )
         .expect_err("refused");
         assert_eq!(

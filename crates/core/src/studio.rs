@@ -168,7 +168,9 @@ impl Studio {
         role: crate::media::Role,
         options: &crate::media::ImportOptions,
     ) -> Result<(crate::assets::AssetRecord, Vec<String>), CoreError> {
-        let result = crate::assets::import(&self.db(), self.data_dir(), path, role, options);
+        let options = role.import_options(options);
+        let (name, kind) = (role.as_str(), role.kind());
+        let result = crate::assets::import(&self.db(), self.data_dir(), path, name, kind, &options);
         match &result {
             Ok((a, _)) => {
                 info!(asset = %a.id, role = %a.role, sha256 = %a.sha256, "asset imported")

@@ -929,7 +929,7 @@ fn place_input(
         }
         None => None,
     };
-    if let Some(existing) = assets::find(tx, &input.sha256, role)? {
+    if let Some(existing) = assets::find(tx, &input.sha256, role.as_str())? {
         return Ok(existing);
     }
     let record = AssetRecord {
