@@ -376,3 +376,98 @@ impl Explain for ComfyError {
         UserError::new(code, message, suggestion).with_detail(detail)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Every new failure of issue 15 explains itself in user words with its own code.
+    #[test]
+    fn new_failures_have_codes_messages_and_suggestions() {
+        let lost = || {
+            Box::new(ComfyError::Timeout {
+                host: "h".into(),
+                what: "/prompt".into(),
+                after: Duration::from_secs(30),
+            })
+        };
+        let cases = [
+            (
+                ComfyError::DownloadTooLarge {
+                    path: "/view".into(),
+                    limit: 8 << 30,
+                    declared: Some(20 << 30),
+                },
+                "download_too_large",
+            ),
+            (
+                ComfyError::DownloadTooSlow {
+                    path: "/view".into(),
+                    received: 3,
+                    elapsed: Duration::from_secs(30),
+                    why: "below the minimum".into(),
+                },
+                "download_too_slow",
+            ),
+            (
+                ComfyError::DiskFull {
+                    path: "/tmp".into(),
+                    needed: Some(1 << 30),
+                    available: 1 << 20,
+                },
+                "disk_full",
+            ),
+            (
+                ComfyError::UnexpectedContent {
+                    path: "/view".into(),
+                    content_type: Some("text/html".into()),
+                    expected: "a video".into(),
+                    why: "a document".into(),
+                },
+                "download_unexpected_content",
+            ),
+            (
+                ComfyError::UploadRefusedByProxy {
+                    file: "a.png".into(),
+                    size: 1024,
+                    body: String::new(),
+                },
+                "upload_refused_by_proxy",
+            ),
+            (
+                ComfyError::PromptAnswerLost {
+                    prompt_id: "p".into(),
+                    cause: lost(),
+                },
+                "prompt_answer_lost",
+            ),
+            (
+                ComfyError::TrackingFailed {
+                    prompt_id: "p".into(),
+                    cause: Arc::new(ComfyError::Unauthorized {
+                        host: "h".into(),
+                        path: "/queue".into(),
+                    }),
+                },
+                "auth_rejected",
+            ),
+        ];
+        for (error, code) in cases {
+            let user = error.explain();
+            assert_eq!(user.code, code, "{error}");
+            assert!(
+                !user.message.is_empty() && !user.suggestion.is_empty(),
+                "{code}"
+            );
+            assert!(!user.detail.is_empty(), "{code}");
+        }
+        let lost = ComfyError::PromptAnswerLost {
+            prompt_id: "p".into(),
+            cause: lost(),
+        };
+        assert_eq!(lost.root_cause().code(), "server_timeout");
+    }
+}

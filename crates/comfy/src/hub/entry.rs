@@ -216,3 +216,108 @@ impl Entry {
 pub(super) fn failed(error: &Arc<ComfyError>) -> Outcome {
     Outcome::Failed(error.clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_follow_the_queue_down_and_never_up() {
+        // Running r, pending a, b, us, c: 5 in the queue, 3 ahead, 1 behind.
+        let mut p = Position::new(3, 5);
+        assert_eq!(p.on_remaining(5), None, "a take keeps the count");
+        assert_eq!(p.on_remaining(4), Some(2), "r finished");
+        assert_eq!(p.on_remaining(6), None, "two more queued behind");
+        assert_eq!(p.ahead, 2);
+        assert_eq!(
+            p.on_remaining(4),
+            Some(0),
+            "two left: taken from ahead first"
+        );
+        assert_eq!(p.on_remaining(1), None);
+        assert_eq!(p.ahead, 0);
+        // A fresh queue read that says more are ahead does not raise it.
+        let mut p = Position::new(1, 3);
+        assert_eq!(p.on_queue(4, 6), None);
+        assert_eq!(p.ahead, 1);
+        assert_eq!(p.on_queue(0, 2), Some(0));
+    }
+
+    #[test]
+    fn failures_are_classed_by_what_asking_again_can_change() {
+        let host = || "h".to_owned();
+        let path = || "/history/x".to_owned();
+        let cases = [
+            (
+                ComfyError::Unauthorized {
+                    host: host(),
+                    path: path(),
+                },
+                false,
+                FailureClass::Terminal,
+            ),
+            (
+                ComfyError::Forbidden {
+                    host: host(),
+                    path: path(),
+                },
+                false,
+                FailureClass::Terminal,
+            ),
+            (
+                ComfyError::BodyTooLarge {
+                    path: path(),
+                    limit: 1,
+                },
+                false,
+                FailureClass::Terminal,
+            ),
+            (
+                ComfyError::BodyTooLarge {
+                    path: path(),
+                    limit: 1,
+                },
+                true,
+                FailureClass::BadAnswer,
+            ),
+            (
+                ComfyError::MalformedBody {
+                    path: path(),
+                    error: String::new(),
+                    excerpt: String::new(),
+                },
+                false,
+                FailureClass::BadAnswer,
+            ),
+            (
+                ComfyError::Timeout {
+                    host: host(),
+                    what: path(),
+                    after: Duration::from_secs(1),
+                },
+                false,
+                FailureClass::Timeout,
+            ),
+            (
+                ComfyError::Unreachable {
+                    host: host(),
+                    detail: String::new(),
+                },
+                false,
+                FailureClass::Unreachable,
+            ),
+            (
+                ComfyError::ServerError {
+                    status: 502,
+                    path: path(),
+                    body: String::new(),
+                },
+                false,
+                FailureClass::Unreachable,
+            ),
+        ];
+        for (error, from_queue, class) in cases {
+            assert_eq!(classify(&error, from_queue), class, "{error}");
+        }
+    }
+}
