@@ -59,6 +59,11 @@ async fn a_trickling_download_fails_in_bounded_time_and_leaves_no_file() {
         .unwrap_err();
     assert!(matches!(e, ComfyError::DownloadTooSlow { .. }), "{e:?}");
     assert_eq!(e.explain().code, "download_too_slow");
+    eprintln!(
+        "MEASURED {} after {:?}",
+        e.explain().code,
+        started.elapsed()
+    );
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "{:?}",
@@ -82,6 +87,11 @@ async fn a_trickling_download_fails_in_bounded_time_and_leaves_no_file() {
         .await
         .unwrap_err();
     assert!(matches!(e, ComfyError::DownloadTooSlow { .. }), "{e:?}");
+    eprintln!(
+        "MEASURED {} after {:?}",
+        e.explain().code,
+        started.elapsed()
+    );
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "{:?}",
@@ -115,6 +125,11 @@ async fn endless_and_oversized_downloads_are_refused_and_leave_no_file() {
         "{e:?}"
     );
     assert_eq!(e.explain().code, "download_too_large");
+    eprintln!(
+        "MEASURED {} after {:?}",
+        e.explain().code,
+        started.elapsed()
+    );
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "{:?}",
@@ -137,6 +152,11 @@ async fn endless_and_oversized_downloads_are_refused_and_leave_no_file() {
         e.explain().message.contains("20 GB"),
         "{}",
         e.explain().message
+    );
+    eprintln!(
+        "MEASURED {} after {:?}",
+        e.explain().code,
+        started.elapsed()
     );
     assert!(
         started.elapsed() < Duration::from_secs(1),

@@ -27,7 +27,14 @@ async fn outcome_within(tracked: animatrix_comfy::Tracked, limit: Duration) -> (
         .await
         .expect("the tracker ends within its bound")
         .expect("an outcome, not a closed hub");
-    (outcome, started.elapsed())
+    let took = started.elapsed();
+    let what = match &outcome {
+        Outcome::Failed(e) => format!("failed({})", e.explain().code),
+        Outcome::Success(_) => "success".into(),
+        other => format!("{other:?}"),
+    };
+    eprintln!("MEASURED outcome {what} after {took:?}");
+    (outcome, took)
 }
 
 fn failure_code(outcome: &Outcome) -> String {
@@ -342,6 +349,7 @@ async fn a_proxy_dropping_every_upgrade_gets_exponential_reconnects() {
     );
     tokio::time::sleep(Duration::from_secs(3)).await;
     let reconnects = fake.ws_connections_total();
+    eprintln!("MEASURED {reconnects} handshakes in 3 s");
     // 50 + 100 + 200 + 400 + 800 + 1600 ms: at most 7 connections in 3 s (was ~60).
     assert!((3..=7).contains(&reconnects), "{reconnects}");
     assert_eq!(gets(&fake, "/queue"), 0, "nothing tracked, nothing polled");
