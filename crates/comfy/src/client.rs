@@ -18,7 +18,7 @@ use crate::error::ComfyError;
 use crate::model::misc::{DeleteRequest, InterruptRequest};
 use crate::model::{
     Features, History, HistoryEntry, NodeSchema, ObjectInfo, PromptAccepted, PromptErrorBody,
-    PromptQueueInfo, Queue, SystemStats,
+    PromptQueueInfo, Queue, QueueSummary, SystemStats,
 };
 use crate::options::ClientOptions;
 use crate::rejection::PromptRejection;
@@ -235,12 +235,21 @@ impl ComfyClient {
         segments: &[&str],
         query: &[(&str, String)],
     ) -> Result<T, ComfyError> {
+        self.get_json_capped(segments, query, self.inner.options.max_json_bytes)
+            .await
+    }
+
+    /// GET and decode straight into `T` (no intermediate JSON tree), refusing more than `cap`.
+    async fn get_json_capped<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, String)],
+        cap: u64,
+    ) -> Result<T, ComfyError> {
         let path = format!("/{}", segments.join("/"));
         let req = self.inner.http.get(self.url(segments)).query(query);
         let resp = self.send(req, &path).await?;
-        let body = self
-            .read_capped(resp, &path, self.inner.options.max_json_bytes)
-            .await?;
+        let body = self.read_capped(resp, &path, cap).await?;
         decode(&body, &path)
     }
 
@@ -268,7 +277,8 @@ impl ComfyClient {
 
     /// GET /object_info: every node schema.
     pub async fn object_info(&self) -> Result<ObjectInfo, ComfyError> {
-        self.get_json(&["object_info"], &[]).await
+        let cap = self.inner.options.max_object_info_bytes;
+        self.get_json_capped(&["object_info"], &[], cap).await
     }
 
     /// GET /object_info/{class}; `None` when the server has no such node.
@@ -292,9 +302,16 @@ impl ComfyClient {
         }
     }
 
-    /// GET /queue.
+    /// GET /queue with every item's graph.
     pub async fn queue(&self) -> Result<Queue, ComfyError> {
         self.get_json(&["queue"], &[]).await
+    }
+
+    /// GET /queue reduced to ids and client ids (graphs skipped while parsing): what following
+    /// or cancelling a prompt needs, at a memory cost of about the body size.
+    pub async fn queue_summary(&self) -> Result<QueueSummary, ComfyError> {
+        let cap = self.inner.options.max_queue_bytes;
+        self.get_json_capped(&["queue"], &[], cap).await
     }
 
     /// GET /prompt: `queue_remaining` (running + pending).
@@ -354,8 +371,57 @@ impl ComfyClient {
     }
 
     /// POST /prompt with our own `prompt_id` and `client_id` (so the events of this prompt
-    /// come to our socket). A 400 becomes [`ComfyError::PromptRejected`].
+    /// come to our socket). A 400 becomes [`ComfyError::PromptRejected`]. When the request was
+    /// sent but its answer was lost (a timeout, a cut connection, a gateway error, an answer
+    /// that is not JSON or names another prompt id) the server may have queued it: the error is
+    /// [`ComfyError::PromptAnswerLost`] (see [`crate::EventHub::reconcile`]).
     pub async fn submit_prompt(
+        &self,
+        graph: &Value,
+        prompt_id: &str,
+        client_id: &str,
+        extra_data: Option<&Map<String, Value>>,
+    ) -> Result<PromptAccepted, ComfyError> {
+        let accepted = self
+            .post_prompt(graph, prompt_id, client_id, extra_data)
+            .await
+            .and_then(|accepted| {
+                if accepted.prompt_id == prompt_id {
+                    Ok(accepted)
+                } else {
+                    Err(ComfyError::WrongPromptId {
+                        expected: prompt_id.to_owned(),
+                        got: accepted.prompt_id,
+                    })
+                }
+            });
+        match accepted {
+            Ok(accepted) => {
+                tracing::info!(
+                    host = %self.inner.host,
+                    comfy_prompt_id = %accepted.prompt_id,
+                    number = %accepted.number,
+                    "prompt queued"
+                );
+                Ok(accepted)
+            }
+            Err(cause) if answer_may_be_lost(&cause) => {
+                tracing::warn!(
+                    host = %self.inner.host,
+                    comfy_prompt_id = prompt_id,
+                    error = %cause,
+                    "the answer to POST /prompt was lost; the prompt may be queued"
+                );
+                Err(ComfyError::PromptAnswerLost {
+                    prompt_id: prompt_id.to_owned(),
+                    cause: Box::new(cause),
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn post_prompt(
         &self,
         graph: &Value,
         prompt_id: &str,
@@ -394,14 +460,7 @@ impl ComfyClient {
         let raw = self
             .read_capped(resp, path, self.inner.options.max_json_bytes)
             .await?;
-        let accepted: PromptAccepted = decode(&raw, path)?;
-        tracing::info!(
-            host = %self.inner.host,
-            comfy_prompt_id = %accepted.prompt_id,
-            number = %accepted.number,
-            "prompt queued"
-        );
-        Ok(accepted)
+        decode(&raw, path)
     }
 
     /// POST /queue {"delete": ids}: removes pending prompts (running ones are not stopped).
@@ -438,7 +497,7 @@ impl ComfyClient {
     /// Cancel one prompt without touching anyone else's: delete it if pending, interrupt it
     /// (targeted) if running. A prompt that starts between the two checks is interrupted.
     pub async fn cancel(&self, prompt_id: &str) -> Result<Cancellation, ComfyError> {
-        let queue = self.queue().await?;
+        let queue = self.queue_summary().await?;
         if queue.is_running(prompt_id) {
             self.interrupt(prompt_id).await?;
             return Ok(Cancellation::Interrupted);
@@ -447,12 +506,30 @@ impl ComfyClient {
             return Ok(Cancellation::NotActive);
         }
         self.queue_delete(&[prompt_id.to_owned()]).await?;
-        if self.queue().await?.is_running(prompt_id) {
+        if self.queue_summary().await?.is_running(prompt_id) {
             self.interrupt(prompt_id).await?;
             return Ok(Cancellation::Interrupted);
         }
         Ok(Cancellation::Dequeued)
     }
+}
+
+/// Errors of POST /prompt after which the server may still have queued the prompt: the
+/// request left (it was not a refused connection or an unknown host) and no trustworthy answer
+/// came back.
+fn answer_may_be_lost(e: &ComfyError) -> bool {
+    matches!(
+        e,
+        ComfyError::Timeout { .. }
+            | ComfyError::Network { .. }
+            | ComfyError::MalformedBody { .. }
+            | ComfyError::BodyTooLarge { .. }
+            | ComfyError::WrongPromptId { .. }
+            | ComfyError::ServerError {
+                status: 502..=504,
+                ..
+            }
+    )
 }
 
 /// Follow redirects only within the same scheme, host and port (or an http→https upgrade on

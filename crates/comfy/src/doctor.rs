@@ -119,7 +119,7 @@ pub async fn doctor(client: &ComfyClient) -> DoctorReport {
         }
     }
 
-    match client.queue().await {
+    match client.queue_summary().await {
         Ok(q) => report.queue_len = Some(q.len()),
         Err(e) => report.problems.push(e.explain()),
     }

@@ -3,8 +3,10 @@
 //! * [`ComfyClient`]: every endpoint of PROTOCOL §1, streamed uploads and downloads, typed
 //!   errors ([`ComfyError`], with [`animatrix_common::Explain`]).
 //! * [`EventHub`]: one WebSocket per endpoint; [`EventHub::track`] gives the job engine a
-//!   stream of [`TrackedEvent`]s per prompt that always ends in an [`Outcome`], even across
-//!   socket drops and server restarts (it polls /queue and /history while the socket is down).
+//!   stream of [`TrackedEvent`]s per prompt that always ends in an [`Outcome`] within a bounded
+//!   time, even across socket drops, server restarts and hostile answers (it checks /history
+//!   and /queue while the socket is down, and gives up with [`Outcome::Failed`] when its
+//!   budgets are spent). [`EventHub::reconcile`] finds a prompt whose POST answer was lost.
 //! * [`doctor()`]: is this endpoint usable, and if not, why.
 //!
 //! How the job engine uses it:
@@ -27,15 +29,18 @@
 //!     match event {
 //!         TrackedEvent::Finished(outcome) => {
 //!             let entry = outcome.into_result(prompt_id)?; // Error/Interrupted/Vanished → Err
+//!             let mut names = sanitize::LocalNames::new(); // same name, two subfolders
 //!             for file in entry.files() {
-//!                 client.download_output(&file.file, out, |_| {}).await?;
+//!                 let name = names.name_for(&file.file.subfolder, &file.file.filename)?;
+//!                 client.view_to_file(&file.file, &out.join(name), |_| {}).await?;
 //!             }
 //!         }
 //!         other => println!("{other:?}"), // queue position, progress, previews…
 //!     }
 //! }
 //! // After a restart: `hub.track(prompt_id)` reconciles (running → events, done → outcome,
-//! // gone from the server → Outcome::Vanished).
+//! // gone from the server → Outcome::Vanished). After `ComfyError::PromptAnswerLost` from
+//! // `submit`: `hub.reconcile(prompt_id)` → Some(tracked) if the server has it, None if not.
 //! # Ok(()) }
 //! ```
 
@@ -58,7 +63,7 @@ pub use client::{Cancellation, ComfyClient};
 pub use doctor::{DoctorReport, doctor};
 pub use error::{ComfyError, TlsProblem};
 pub use hub::{ConnectionState, EventHub, HubOptions, Outcome, Preview, Tracked, TrackedEvent};
-pub use options::ClientOptions;
+pub use options::{ClientOptions, DownloadLimits};
 pub use rejection::{InputProblem, NodeValidationError, PromptRejection, RejectionKind};
 pub use transfer::{DownloadedFile, TransferProgress, UploadTarget};
 pub use ws::{EventSocket, SocketEvent};

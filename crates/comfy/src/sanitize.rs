@@ -1,6 +1,7 @@
 //! File names and subfolders reported by a server are untrusted: a hostile or broken server
 //! could answer `../../.bashrc`. Everything that becomes a local path goes through here.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::error::ComfyError;
@@ -99,6 +100,71 @@ pub fn safe_relative_path(subfolder: &str, filename: &str) -> Result<PathBuf, Co
 /// `base/subfolder/filename`, guaranteed to stay under `base`.
 pub fn join_under(base: &Path, subfolder: &str, filename: &str) -> Result<PathBuf, ComfyError> {
     Ok(base.join(safe_relative_path(subfolder, filename)?))
+}
+
+/// Local names for the outputs of one job: flat, safe, and unique within the job even when the
+/// server reports two files with the same name in different subfolders (which would otherwise
+/// overwrite each other). Unique case-insensitively, as on macOS and Windows disks.
+///
+/// The first file keeps its own name (`video_00001_.mp4`); a later one whose name is taken gets
+/// its subfolder as a prefix (`other-video_00001_.mp4`), then a counter
+/// (`video_00001_ (2).mp4`). Deterministic: the same files in the same order (e.g.
+/// [`crate::model::HistoryEntry::files`]) get the same names, so collecting again after a crash
+/// finds the same paths.
+#[derive(Debug, Default, Clone)]
+pub struct LocalNames {
+    taken: HashSet<String>,
+}
+
+impl LocalNames {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The name for the server's `subfolder/filename` (both checked as in
+    /// [`safe_relative_path`]), reserved so no later call returns it again.
+    pub fn name_for(&mut self, subfolder: &str, filename: &str) -> Result<String, ComfyError> {
+        safe_relative_path(subfolder, filename)?;
+        let prefix: Vec<&str> = subfolder
+            .split(['/', '\\'])
+            .filter(|p| !p.is_empty())
+            .collect();
+        let mut candidates = vec![filename.to_owned()];
+        if !prefix.is_empty() {
+            candidates.push(format!("{}-{filename}", prefix.join("-")));
+        }
+        let (stem, ext) = match filename.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() => (stem, format!(".{ext}")),
+            _ => (filename, String::new()),
+        };
+        for candidate in candidates
+            .into_iter()
+            .chain((2u32..).map(|n| format!("{stem} ({n}){ext}")))
+        {
+            let candidate = fit_component(&candidate, &ext);
+            if safe_component(&candidate).is_err() {
+                continue;
+            }
+            if self.taken.insert(candidate.to_lowercase()) {
+                return Ok(candidate);
+            }
+        }
+        // The counter above is unbounded: a free name is always found.
+        Err(unsafe_path(filename, "no free local name"))
+    }
+}
+
+/// `name` cut to [`MAX_COMPONENT_BYTES`], keeping its extension.
+fn fit_component(name: &str, ext: &str) -> String {
+    if name.len() <= MAX_COMPONENT_BYTES {
+        return name.to_owned();
+    }
+    let stem = &name[..name.len() - ext.len()];
+    let mut cut = MAX_COMPONENT_BYTES.saturating_sub(ext.len());
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{ext}", &stem[..cut])
 }
 
 #[cfg(test)]
@@ -200,5 +266,43 @@ mod tests {
         let u = e.explain();
         assert_eq!(u.code, "unsafe_server_file_name");
         assert!(!u.detail.contains('\0'), "{:?}", u.detail);
+    }
+
+    #[test]
+    fn same_name_in_two_subfolders_gets_two_local_names() {
+        let mut names = LocalNames::new();
+        assert_eq!(
+            names.name_for("video", "video_00001_.mp4").unwrap(),
+            "video_00001_.mp4"
+        );
+        assert_eq!(
+            names.name_for("other/deep", "video_00001_.mp4").unwrap(),
+            "other-deep-video_00001_.mp4"
+        );
+        assert_eq!(
+            names.name_for("Other\\Deep", "VIDEO_00001_.mp4").unwrap(),
+            "VIDEO_00001_ (2).mp4",
+            "case-insensitive disks see the same name"
+        );
+        assert_eq!(names.name_for("", "x").unwrap(), "x");
+        assert_eq!(names.name_for("", "x").unwrap(), "x (2)");
+        assert!(names.name_for("..", "y.mp4").is_err());
+        assert!(names.name_for("a", "../y.mp4").is_err());
+        let long = format!("{}.mp4", "a".repeat(300));
+        let fitted = names.name_for("", &long);
+        assert!(
+            fitted.is_err(),
+            "an over-long server name is refused as before"
+        );
+        let near = format!("{}.mp4", "é".repeat(125));
+        let first = names.name_for("", &near).unwrap();
+        let second = names.name_for("sub", &near).unwrap();
+        assert!(second.len() <= 255 && second.ends_with(".mp4"), "{second}");
+        assert_ne!(first.to_lowercase(), second.to_lowercase());
+        let mut again = LocalNames::new();
+        assert_eq!(
+            again.name_for("video", "video_00001_.mp4").unwrap(),
+            "video_00001_.mp4"
+        );
     }
 }

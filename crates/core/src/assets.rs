@@ -1,10 +1,12 @@
 //! Imported media as rows: the media crate normalizes into the content-addressed store under
 //! `<data dir>/assets`, and the row keeps the facts the UI and templates need. Re-importing the
-//! same file (same normalized bytes, same role) returns the same asset.
+//! same file (same normalized bytes, same role) returns the same asset. The role is the
+//! template's name for the input (`ground_truth`, `audio`, `end_frame`, …); the media crate
+//! only sees the kind and the options.
 
 use std::path::{Path, PathBuf};
 
-use animatrix_media::{AssetStore, ImportOptions, ImportedMedia, Role};
+use animatrix_media::{AssetStore, ImportOptions, ImportedMedia, MediaKind};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -48,17 +50,17 @@ pub fn store(data_dir: &Path) -> Result<AssetStore, CoreError> {
     Ok(AssetStore::new(data_dir.join(ASSETS_DIR))?)
 }
 
-/// Normalizes `path` into the store, then records it. The file work happens before the row so
-/// a refused file leaves nothing behind in the database.
+/// Normalizes `path` into the store as `kind`, then records it under `role`. The file work
+/// happens before the row so a refused file leaves nothing behind in the database.
 pub fn import(
     conn: &Connection,
     data_dir: &Path,
     path: &Path,
-    media_role: Role,
     role: &str,
+    kind: MediaKind,
     options: &ImportOptions,
 ) -> Result<(AssetRecord, Vec<String>), CoreError> {
-    let imported = store(data_dir)?.import(path, media_role, options)?;
+    let imported = store(data_dir)?.import(path, kind, options)?;
     let warnings = imported.warnings.clone();
     if let Some(existing) = find(conn, &imported.sha256, role)? {
         return Ok((existing, warnings));
@@ -174,11 +176,11 @@ pub fn from_probe(path: &Path, role: &str, f: &animatrix_media::MediaFacts) -> A
     }
 }
 
-fn kind_str(kind: animatrix_media::MediaKind) -> &'static str {
+fn kind_str(kind: MediaKind) -> &'static str {
     match kind {
-        animatrix_media::MediaKind::Image => "image",
-        animatrix_media::MediaKind::Audio => "audio",
-        animatrix_media::MediaKind::Video => "video",
+        MediaKind::Image => "image",
+        MediaKind::Audio => "audio",
+        MediaKind::Video => "video",
     }
 }
 
@@ -232,6 +234,7 @@ pub fn get(conn: &Connection, id: &str) -> Result<AssetRecord, CoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use animatrix_media::Role;
 
     fn fixture(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -248,8 +251,8 @@ mod tests {
             &conn,
             dir.path(),
             &fixture("character.png"),
-            Role::GroundTruth,
             "ground_truth",
+            MediaKind::Image,
             &opts,
         )
         .expect("import");
@@ -259,8 +262,8 @@ mod tests {
             &conn,
             dir.path(),
             &fixture("character.png"),
-            Role::GroundTruth,
             "ground_truth",
+            MediaKind::Image,
             &opts,
         )
         .expect("reimport");
@@ -282,8 +285,8 @@ mod tests {
             &conn,
             dir.path(),
             &fixture("character.png"),
-            Role::GroundTruth,
             "ground_truth",
+            MediaKind::Image,
             &ImportOptions::default(),
         )
         .expect("import");
@@ -304,9 +307,9 @@ mod tests {
             &conn,
             dir.path(),
             &fixture("bad/too_small.png"),
-            Role::GroundTruth,
-            "ground_truth",
-            &ImportOptions::default(),
+            Role::GroundTruth.as_str(),
+            Role::GroundTruth.kind(),
+            &Role::GroundTruth.import_options(&ImportOptions::default()),
         )
         .expect_err("refused");
         assert_eq!(

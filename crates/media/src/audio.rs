@@ -28,6 +28,43 @@ const SILENT_PEAK: f32 = 0.001;
 /// Below this peak (-20 dBFS) the audio is raised so its peak sits at -1 dBFS.
 const QUIET_PEAK: f32 = 0.1;
 const NORMALIZED_PEAK: f32 = 0.891;
+/// Real recordings run from 8 kHz (telephony; 4 kHz allows for odd old files) to 768 kHz
+/// (studio DXD). A header outside that is damaged or hostile, and is refused before anything is
+/// sized from it: the resampler's FFT length grows with `rate / gcd(rate, 16 kHz)` (a header
+/// claiming 4294967295 Hz asked for gigabytes) and with `16 kHz / rate` (1 Hz turns each input
+/// frame into 16000 output frames).
+pub const MIN_SAMPLE_RATE: u32 = 4_000;
+pub const MAX_SAMPLE_RATE: u32 = 768_000;
+/// Channels of any real layout (symphonia's channel mask holds at most 32 anyway).
+const MAX_CHANNELS: usize = 32;
+
+/// The stream's sample rate, checked against [`MIN_SAMPLE_RATE`]..=[`MAX_SAMPLE_RATE`], and its
+/// channel count, checked too: every later allocation and loop is sized from these.
+fn checked_stream(params: &CodecParameters) -> Result<u32, MediaError> {
+    let rate = params
+        .sample_rate
+        .filter(|r| *r > 0)
+        .ok_or_else(|| MediaError::corrupt("audio stream declares no sample rate"))?;
+    if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&rate) {
+        return Err(MediaError::AudioHeaderInvalid {
+            field: "sample rate",
+            value: u64::from(rate),
+            min: u64::from(MIN_SAMPLE_RATE),
+            max: u64::from(MAX_SAMPLE_RATE),
+        });
+    }
+    if let Some(channels) = params.channels.map(|c| c.count())
+        && !(1..=MAX_CHANNELS).contains(&channels)
+    {
+        return Err(MediaError::AudioHeaderInvalid {
+            field: "channel count",
+            value: channels as u64,
+            min: 1,
+            max: MAX_CHANNELS as u64,
+        });
+    }
+    Ok(rate)
+}
 
 fn hint_for(container: Container) -> Hint {
     let mut hint = Hint::new();
@@ -158,11 +195,7 @@ fn probe_audio_inner(
     limits: &Limits,
 ) -> Result<MediaFacts, MediaError> {
     let mut opened = open(source, sniffed)?;
-    let sample_rate = opened
-        .params
-        .sample_rate
-        .filter(|r| *r > 0)
-        .ok_or_else(|| MediaError::corrupt("audio stream declares no sample rate"))?;
+    let sample_rate = checked_stream(&opened.params)?;
     let frames = match opened.params.n_frames {
         Some(n) => n,
         None => count_frames(&mut opened)?,
@@ -437,11 +470,7 @@ fn render(
     out_wav: &Path,
 ) -> Result<Rendered, MediaError> {
     let opened = open(source, sniffed)?;
-    let in_rate = opened
-        .params
-        .sample_rate
-        .filter(|r| *r > 0)
-        .ok_or_else(|| MediaError::corrupt("audio stream declares no sample rate"))?;
+    let in_rate = checked_stream(&opened.params)?;
     let wav_err = |e: hound::Error| match e {
         hound::Error::IoError(io) => MediaError::io(out_wav, io),
         other => MediaError::corrupt(format!("wav writer: {other}")),

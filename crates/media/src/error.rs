@@ -15,6 +15,13 @@ pub enum MediaError {
     #[error("file is empty: {path}")]
     FileEmpty { path: String },
 
+    #[error("no such file: {path}")]
+    FileNotFound { path: String },
+
+    /// A folder, a pipe, a device, a socket, a symbolic link that loops or points nowhere.
+    #[error("not a regular file ({what}): {path}")]
+    NotAFile { path: String, what: &'static str },
+
     #[error("unsupported type ({what})")]
     UnsupportedType {
         /// What the bytes turned out to be, e.g. "ELF executable", "GIF image", "plain text".
@@ -57,6 +64,16 @@ pub enum MediaError {
 
     #[error("audio too long: {seconds:.2} s > {max_seconds:.2} s")]
     AudioTooLong { seconds: f64, max_seconds: f64 },
+
+    /// A header field (sample rate, channels) outside what any real recording uses: refused
+    /// before anything is allocated or looped over from it.
+    #[error("audio header declares {field} = {value}, outside {min}..={max}")]
+    AudioHeaderInvalid {
+        field: &'static str,
+        value: u64,
+        min: u64,
+        max: u64,
+    },
 
     #[error("video has no video track ({detail})")]
     VideoNoVideoTrack { detail: String },
@@ -105,6 +122,8 @@ impl MediaError {
     pub fn code(&self) -> &'static str {
         match self {
             MediaError::FileEmpty { .. } => "file_empty",
+            MediaError::FileNotFound { .. } => "file_not_found",
+            MediaError::NotAFile { .. } => "file_not_regular",
             MediaError::UnsupportedType { .. } => "unsupported_type",
             MediaError::TypeMismatch { .. } => "type_mismatch",
             MediaError::FileTooLarge { .. } => "file_too_large",
@@ -115,6 +134,7 @@ impl MediaError {
             MediaError::AudioEmpty { .. } => "audio_empty",
             MediaError::AudioSilent { .. } => "audio_silent",
             MediaError::AudioTooLong { .. } => "audio_too_long",
+            MediaError::AudioHeaderInvalid { .. } => "audio_header_invalid",
             MediaError::VideoNoVideoTrack { .. } => "video_no_video_track",
             MediaError::VideoCodecUnsupported { .. } => "video_codec_unsupported",
             MediaError::VideoTooLong { .. } => "video_too_long",
@@ -144,6 +164,14 @@ impl Explain for MediaError {
             MediaError::FileEmpty { .. } => (
                 "This file is empty.".to_string(),
                 "Pick the file again; it may not have finished copying or downloading.".to_string(),
+            ),
+            MediaError::FileNotFound { .. } => (
+                "This file does not exist (it may have been moved or deleted).".to_string(),
+                "Pick the file again.".to_string(),
+            ),
+            MediaError::NotAFile { what, .. } => (
+                format!("This is not a media file but {what}."),
+                "Pick an image, audio or video file.".to_string(),
             ),
             MediaError::UnsupportedType { what, accepted } => (
                 format!("This file is not a supported media type (it looks like: {what})."),
@@ -205,6 +233,13 @@ impl Explain for MediaError {
                     "Trim it to at most {}, or pick a profile that allows longer audio.",
                     clock(*max_seconds)
                 ),
+            ),
+            MediaError::AudioHeaderInvalid { field, value, .. } => (
+                format!(
+                    "This audio file is damaged: its header claims an impossible {field} ({value})."
+                ),
+                "Export the recording again (for example as a 44.1 or 48 kHz WAV), then retry."
+                    .to_string(),
             ),
             MediaError::VideoNoVideoTrack { .. } => (
                 "This file has no picture: it contains only sound.".to_string(),

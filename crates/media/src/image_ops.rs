@@ -369,9 +369,7 @@ pub fn load_image_file(
             found: format!("{} ({})", sniffed.kind.article(), sniffed.mime),
         });
     }
-    let size = std::fs::metadata(path)
-        .map_err(|e| MediaError::io(path, e))?
-        .len();
+    let size = crate::input::regular_file(path)?;
     limits.check_size(MediaKind::Image, size)?;
     let file = std::fs::File::open(path).map_err(|e| MediaError::io(path, e))?;
     load_oriented(std::io::BufReader::new(file), &sniffed, limits)

@@ -10,13 +10,18 @@ mod error;
 mod facts;
 mod guard;
 mod image_ops;
+mod input;
 mod limits;
 mod probe;
+mod roles;
 mod sniff;
 mod store;
+mod store_temp;
 mod video;
 
-pub use audio::{NormalizedAudio, TARGET_SAMPLE_RATE, WAVEFORM_POINTS};
+pub use audio::{
+    MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, NormalizedAudio, TARGET_SAMPLE_RATE, WAVEFORM_POINTS,
+};
 pub use error::{ACCEPTED_AUDIO, ACCEPTED_IMAGES, ACCEPTED_VIDEO, MediaError};
 pub use facts::MediaFacts;
 pub use image_ops::{
@@ -24,8 +29,9 @@ pub use image_ops::{
 };
 pub use limits::Limits;
 pub use probe::{probe, probe_bytes};
+pub use roles::Role;
 pub use sniff::{Container, MediaKind, SNIFF_LEN, Sniffed, sniff, sniff_bytes};
-pub use store::{AssetStore, ImportOptions, ImportedMedia, Role};
+pub use store::{AssetStore, ImportOptions, ImportedMedia};
 pub use video::{VideoProbe, decode_first_frame};
 
 /// Lower-level steps, public for the benchmark and fuzz targets.

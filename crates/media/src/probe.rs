@@ -18,9 +18,7 @@ use crate::video::probe_video;
 /// the file's metadata, then reads headers (and for audio without a declared length, packet
 /// headers) to produce the facts. Never decodes pixels or samples.
 pub fn probe(path: &Path, limits: &Limits) -> Result<MediaFacts, MediaError> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| MediaError::io(path, e))?
-        .len();
+    let size = crate::input::regular_file(path)?;
     if size == 0 {
         return Err(MediaError::FileEmpty {
             path: path.display().to_string(),

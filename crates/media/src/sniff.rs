@@ -83,6 +83,7 @@ pub struct Sniffed {
 
 /// Sniffs the file at `path` from its first [`SNIFF_LEN`] bytes.
 pub fn sniff(path: &Path) -> Result<Sniffed, MediaError> {
+    crate::input::regular_file(path)?;
     let mut file = std::fs::File::open(path).map_err(|e| MediaError::io(path, e))?;
     let mut header = Vec::with_capacity(SNIFF_LEN);
     (&mut file)

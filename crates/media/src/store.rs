@@ -7,7 +7,6 @@
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use image::DynamicImage;
 use serde::{Deserialize, Serialize};
@@ -25,69 +24,17 @@ use crate::limits::Limits;
 use crate::sniff::{Container, MediaKind, Sniffed, sniff};
 use crate::video::{decode_first_frame, probe_video};
 
-/// What an asset is for in a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    GroundTruth,
-    Reference,
-    PoseSheet,
-    MotionVideo,
-    Audio,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::GroundTruth,
-        Role::Reference,
-        Role::PoseSheet,
-        Role::MotionVideo,
-        Role::Audio,
-    ];
-
-    /// The media kind this role takes.
-    pub fn kind(self) -> MediaKind {
-        match self {
-            Role::GroundTruth | Role::Reference | Role::PoseSheet => MediaKind::Image,
-            Role::MotionVideo => MediaKind::Video,
-            Role::Audio => MediaKind::Audio,
-        }
-    }
-
-    /// Stable snake_case name, as stored in the database and used on the CLI.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::GroundTruth => "ground_truth",
-            Role::Reference => "reference",
-            Role::PoseSheet => "pose_sheet",
-            Role::MotionVideo => "motion_video",
-            Role::Audio => "audio",
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = MediaError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| MediaError::InvalidOption {
-                detail: format!(
-                    "unknown role '{s}'; expected one of ground_truth, reference, pose_sheet, motion_video, audio"
-                ),
-            })
-    }
-}
-
 /// How to import. `Default` = no aspect fit (image re-encoded at its own size), crop mode,
-/// default limits.
+/// no minimum image size, default limits.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImportOptions {
     /// Images are fitted to this size (ignored for audio and video).
     pub target: Option<AspectTarget>,
     pub fit: FitMode,
+    /// Images whose shorter side is below this are refused (`image_too_small`); e.g. a
+    /// character image must be sharp enough to animate.
+    #[serde(default)]
+    pub min_image_side: Option<u32>,
     pub limits: Limits,
     /// The profile's maximum audio duration; tightens `limits.max_audio_seconds`.
     pub max_audio_seconds: Option<f64>,
@@ -113,7 +60,6 @@ impl ImportOptions {
 pub struct ImportedMedia {
     /// Hex sha256 of the normalized bytes (the stored file).
     pub sha256: String,
-    pub role: Role,
     pub kind: MediaKind,
     /// `root/<aa>/<sha256>.<png|wav|mp4|mov|webm>`.
     pub normalized_path: PathBuf,
@@ -190,6 +136,7 @@ pub fn normalize_audio_file(
     max_seconds: f64,
 ) -> Result<NormalizedAudio, MediaError> {
     let sniffed = sniff(path)?;
+    // sniff checked that `path` is a regular file.
     if sniffed.kind != MediaKind::Audio {
         return Err(MediaError::TypeMismatch {
             expected: MediaKind::Audio,
@@ -217,10 +164,12 @@ fn video_ext(sniffed: &Sniffed) -> &'static str {
 }
 
 impl AssetStore {
-    /// Opens (creating if needed) a store rooted at `root`.
+    /// Opens (creating if needed) a store rooted at `root`, removing temporary files that
+    /// killed imports left behind (see [`crate::store_temp::clean_stale`]).
     pub fn new(root: impl Into<PathBuf>) -> Result<Self, MediaError> {
         let root = root.into();
         std::fs::create_dir_all(&root).map_err(|e| MediaError::io(&root, e))?;
+        crate::store_temp::clean_stale(&root);
         Ok(Self { root })
     }
 
@@ -235,10 +184,7 @@ impl AssetStore {
     }
 
     fn temp(&self) -> Result<NamedTempFile, MediaError> {
-        tempfile::Builder::new()
-            .prefix(".incoming-")
-            .tempfile_in(&self.root)
-            .map_err(|e| MediaError::io(&self.root, e))
+        crate::store_temp::incoming(&self.root)
     }
 
     /// Moves a finished temp file to its content address, unless that file already exists.
@@ -277,24 +223,23 @@ impl AssetStore {
         self.commit(temp, final_path).map(|_| ())
     }
 
-    /// Imports one file for a role: sniff, check, probe, normalize, store. Re-importing the same
-    /// content returns the same paths without rewriting anything.
+    /// Imports one file as `kind`: sniff, check, probe, normalize, store. Re-importing the same
+    /// content returns the same paths without rewriting anything. A path that is not a regular
+    /// file (a folder, a pipe, a looping link) is refused before it is opened.
     pub fn import(
         &self,
         path: &Path,
-        role: Role,
+        kind: MediaKind,
         options: &ImportOptions,
     ) -> Result<ImportedMedia, MediaError> {
-        let original_size = std::fs::metadata(path)
-            .map_err(|e| MediaError::io(path, e))?
-            .len();
+        let original_size = crate::input::regular_file(path)?;
         if original_size == 0 {
             return Err(MediaError::FileEmpty {
                 path: path.display().to_string(),
             });
         }
         let sniffed = sniff(path)?;
-        let wanted = role.kind();
+        let wanted = kind;
         // An audio-branded MP4 offered as a motion video gets the precise "no video track".
         let iso_as_video = wanted == MediaKind::Video && sniffed.container == Container::IsoBmff;
         if sniffed.kind != wanted && !iso_as_video {
@@ -317,14 +262,13 @@ impl AssetStore {
             .unwrap_or_default();
         let mut imported = match wanted {
             MediaKind::Image => {
-                self.import_image(path, role, &sniffed, options, &limits, &mut warnings)?
+                self.import_image(path, &sniffed, options, &limits, &mut warnings)?
             }
             MediaKind::Audio => self.import_audio(path, &sniffed, &limits, &mut warnings)?,
             MediaKind::Video => {
                 self.import_video(path, original_size, &sniffed, &limits, &mut warnings)?
             }
         };
-        imported.role = role;
         imported.original_name = original_name;
         imported.original_size = original_size;
         imported.warnings = warnings;
@@ -340,7 +284,6 @@ impl AssetStore {
     fn import_image(
         &self,
         path: &Path,
-        role: Role,
         sniffed: &Sniffed,
         options: &ImportOptions,
         limits: &Limits,
@@ -348,11 +291,13 @@ impl AssetStore {
     ) -> Result<ImportedMedia, MediaError> {
         let facts = probe_image(Self::open(path)?, sniffed, limits)?;
         let (w, h) = (facts.width.unwrap_or(0), facts.height.unwrap_or(0));
-        if role == Role::GroundTruth && w.min(h) < limits.min_ground_truth_side {
+        if let Some(min) = options.min_image_side
+            && w.min(h) < min
+        {
             return Err(MediaError::ImageTooSmall {
                 width: w,
                 height: h,
-                min: limits.min_ground_truth_side,
+                min,
             });
         }
         let oriented = load_oriented(Self::open(path)?, sniffed, limits)?;
@@ -398,7 +343,6 @@ impl AssetStore {
         normalized_facts.codec = Some("png".to_string());
         Ok(ImportedMedia {
             sha256,
-            role,
             kind: MediaKind::Image,
             normalized_path,
             thumbnail_path: Some(thumbnail_path),
@@ -458,7 +402,6 @@ impl AssetStore {
         normalized_facts.has_audio = true;
         Ok(ImportedMedia {
             sha256,
-            role: Role::Audio,
             kind: MediaKind::Audio,
             normalized_path,
             thumbnail_path: None,
@@ -520,7 +463,6 @@ impl AssetStore {
         };
         Ok(ImportedMedia {
             sha256,
-            role: Role::MotionVideo,
             kind: MediaKind::Video,
             normalized_path,
             thumbnail_path,

@@ -1,5 +1,8 @@
 //! Every file in ../shared/fixtures (and bad/) with its expected facts or typed error.
 
+mod common;
+
+use common::ImportAs;
 use std::path::PathBuf;
 
 use animatrix_common::Explain;
@@ -30,7 +33,7 @@ fn probe_code(name: &str) -> &'static str {
 fn import_err(name: &str, role: Role) -> MediaError {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = AssetStore::new(dir.path()).expect("store");
-    match store.import(&fixture(name), role, &ImportOptions::default()) {
+    match store.import_as(&fixture(name), role, &ImportOptions::default()) {
         Ok(m) => panic!("{name} as {role:?} should be refused, got {m:?}"),
         Err(e) => {
             let leftovers: Vec<_> = walk(dir.path());
@@ -325,7 +328,7 @@ fn polyglot_png_is_accepted_only_after_reencoding() {
         .position(|w| w == b"PK\x03\x04")
         .expect("fixture holds a zip");
     let m = store
-        .import(
+        .import_as(
             &fixture("bad/png_with_zip_appended.png"),
             Role::Reference,
             &ImportOptions::default(),
@@ -371,7 +374,7 @@ fn limits_are_enforced_with_the_maximum_in_the_message() {
         ..Default::default()
     };
     let e = store
-        .import(&fixture("speech.wav"), Role::Audio, &opts)
+        .import_as(&fixture("speech.wav"), Role::Audio, &opts)
         .expect_err("too long");
     assert_eq!(e.code(), "audio_too_long");
     assert!(
@@ -385,7 +388,7 @@ fn limits_are_enforced_with_the_maximum_in_the_message() {
         ..Default::default()
     };
     let e = store
-        .import(&fixture("motion.mp4"), Role::MotionVideo, &opts)
+        .import_as(&fixture("motion.mp4"), Role::MotionVideo, &opts)
         .expect_err("too long");
     assert_eq!(e.code(), "video_too_long");
 
@@ -398,7 +401,7 @@ fn limits_are_enforced_with_the_maximum_in_the_message() {
         ..Default::default()
     };
     let e = store
-        .import(&fixture("character.png"), Role::GroundTruth, &opts)
+        .import_as(&fixture("character.png"), Role::GroundTruth, &opts)
         .expect_err("too large");
     assert_eq!(e.code(), "file_too_large");
     assert!(walk(dir.path()).is_empty());
@@ -434,7 +437,7 @@ fn exif_rotated_jpeg_is_stored_upright_and_fitted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = AssetStore::new(dir.path()).expect("store");
     let plain = store
-        .import(
+        .import_as(
             &fixture("character_exif_rotated.jpg"),
             Role::GroundTruth,
             &ImportOptions::default(),
@@ -454,7 +457,7 @@ fn exif_rotated_jpeg_is_stored_upright_and_fitted() {
             ..Default::default()
         };
         let m = store
-            .import(
+            .import_as(
                 &fixture("character_exif_rotated.jpg"),
                 Role::GroundTruth,
                 &opts,
@@ -474,7 +477,7 @@ fn pad_keeps_the_whole_picture_and_crop_fills_the_frame() {
     let store = AssetStore::new(dir.path()).expect("store");
     let target = AspectTarget::new(512, 512).expect("target");
     let pad = store
-        .import(
+        .import_as(
             &fixture("pose_sheet.png"),
             Role::PoseSheet,
             &ImportOptions {
@@ -489,7 +492,7 @@ fn pad_keeps_the_whole_picture_and_crop_fills_the_frame() {
     assert_eq!(img.get_pixel(256, 10).0, [0, 0, 0]);
     assert_eq!(img.get_pixel(256, 500).0, [0, 0, 0]);
     let crop = store
-        .import(
+        .import_as(
             &fixture("pose_sheet.png"),
             Role::PoseSheet,
             &ImportOptions {
@@ -519,7 +522,7 @@ fn webp_reference_is_stored_as_png() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = AssetStore::new(dir.path()).expect("store");
     let m = store
-        .import(
+        .import_as(
             &fixture("reference_landscape.webp"),
             Role::Reference,
             &ImportOptions::default(),
@@ -535,7 +538,7 @@ fn reimport_is_deduplicated_and_content_addressed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = AssetStore::new(dir.path()).expect("store");
     let first = store
-        .import(
+        .import_as(
             &fixture("character.png"),
             Role::GroundTruth,
             &ImportOptions::default(),
@@ -547,7 +550,7 @@ fn reimport_is_deduplicated_and_content_addressed() {
         .modified()
         .expect("mtime");
     let again = store
-        .import(
+        .import_as(
             &fixture("character.png"),
             Role::GroundTruth,
             &ImportOptions::default(),
@@ -610,7 +613,7 @@ fn every_audio_format_normalizes_to_16k_mono_s16_with_duration_kept() {
         "speech.ogg",
     ] {
         let m = store
-            .import(&fixture(name), Role::Audio, &ImportOptions::default())
+            .import_as(&fixture(name), Role::Audio, &ImportOptions::default())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let (spec, samples) = read_wav(&m.normalized_path);
         assert_eq!(
@@ -671,7 +674,7 @@ fn quiet_audio_is_peak_normalized_and_silence_refused() {
     let quiet = dir.path().join("quiet.wav");
     write_tone_wav(&quiet, 0.02, 1.0);
     let m = store
-        .import(&quiet, Role::Audio, &ImportOptions::default())
+        .import_as(&quiet, Role::Audio, &ImportOptions::default())
         .expect("quiet");
     let (_, samples) = read_wav(&m.normalized_path);
     let peak = samples
@@ -690,7 +693,7 @@ fn quiet_audio_is_peak_normalized_and_silence_refused() {
     let silent = dir.path().join("silent.wav");
     write_tone_wav(&silent, 0.0, 1.0);
     let e = store
-        .import(&silent, Role::Audio, &ImportOptions::default())
+        .import_as(&silent, Role::Audio, &ImportOptions::default())
         .expect_err("silent");
     assert_eq!(e.code(), "audio_silent");
 }
@@ -705,7 +708,7 @@ fn h264_videos_are_stored_as_is_with_a_first_frame() {
         ("motion_with_audio.mp4", "mp4"),
     ] {
         let m = store
-            .import(&fixture(name), Role::MotionVideo, &ImportOptions::default())
+            .import_as(&fixture(name), Role::MotionVideo, &ImportOptions::default())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(
             std::fs::read(&m.normalized_path).expect("stored"),
@@ -739,7 +742,7 @@ fn vp9_webm_validates_without_preview() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = AssetStore::new(dir.path()).expect("store");
     let m = store
-        .import(
+        .import_as(
             &fixture("motion.webm"),
             Role::MotionVideo,
             &ImportOptions::default(),
@@ -774,7 +777,7 @@ fn resampling_keeps_pitch_and_removes_what_16k_cannot_hold() {
     let tone = dir.path().join("a440.wav");
     write_tone_wav_hz(&tone, 0.5, 1.0, 440.0);
     let m = store
-        .import(&tone, Role::Audio, &ImportOptions::default())
+        .import_as(&tone, Role::Audio, &ImportOptions::default())
         .expect("tone");
     let (_, samples) = read_wav(&m.normalized_path);
     let crossings = samples
@@ -808,7 +811,7 @@ fn resampling_keeps_pitch_and_removes_what_16k_cannot_hold() {
         w.finalize().expect("finalize");
     }
     let m = store
-        .import(&loud, Role::Audio, &ImportOptions::default())
+        .import_as(&loud, Role::Audio, &ImportOptions::default())
         .expect("mix");
     let (_, samples) = read_wav(&m.normalized_path);
     let peak = samples[1000..15_000]
@@ -838,7 +841,7 @@ fn rotated_mp4_reports_display_size_and_rotates_the_first_frame() {
     assert_eq!((f.width, f.height, f.rotation), (Some(832), Some(480), 90));
     let store = AssetStore::new(dir.path().join("store")).expect("store");
     let m = store
-        .import(&path, Role::MotionVideo, &ImportOptions::default())
+        .import_as(&path, Role::MotionVideo, &ImportOptions::default())
         .expect("import");
     let first = image::open(m.first_frame_path.as_ref().expect("first")).expect("png");
     assert_eq!((first.width(), first.height()), (832, 480));

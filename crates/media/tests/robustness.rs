@@ -1,5 +1,8 @@
 //! Random and mutated bytes never panic sniff, probe or import (they may only return errors).
 
+mod common;
+
+use common::ImportAs;
 use std::path::PathBuf;
 
 use animatrix_media::{AssetStore, ImportOptions, Limits, Role, probe_bytes, sniff_bytes};
@@ -107,7 +110,7 @@ proptest! {
             "mp4" | "mov" | "webm" => Role::MotionVideo,
             _ => Role::Reference,
         };
-        let _ = store.import(&input, role, &ImportOptions::default());
+        let _ = store.import_as(&input, role, &ImportOptions::default());
     }
 }
 
@@ -149,7 +152,7 @@ fn wav_with_zero_sample_rate_is_refused_without_a_panic() {
     std::fs::write(&input, bytes).expect("write");
     let store = AssetStore::new(dir.path().join("store")).expect("store");
     let err = store
-        .import(&input, Role::Audio, &ImportOptions::default())
+        .import_as(&input, Role::Audio, &ImportOptions::default())
         .expect_err("refused");
     assert_eq!(err.code(), "file_corrupt", "{err}");
 }

@@ -5,12 +5,12 @@
 //!
 //! | route | body |
 //! |---|---|
-//! | POST /__fake/prompt_fault | `{"target": "next"\|"every"\|{"prompt_id": ID}, "error_at"?, "exception_type"?, "exception_message"?, "interrupt_at"?, "delay_start_ms"?, "hang_at"?, "hang_before_start"?, "drop_sockets_at"?}` |
+//! | POST /__fake/prompt_fault | `{"target": "next"\|"every"\|{"prompt_id": ID}, "error_at"?, "exception_type"?, "exception_message"?, "interrupt_at"?, "delay_start_ms"?, "hang_at"?, "hang_before_start"?, "drop_sockets_at"?, "duplicate_output_in"?}` |
 //! | POST /__fake/release | – (release hangs) |
-//! | POST /__fake/endpoint_fault | `{"path", "method"?, "times"?, one of "delay_ms" \| "malformed": true \| "status"}` |
+//! | POST /__fake/endpoint_fault | `{"path", "method"?, "times"?, one of "delay_ms" \| "malformed": true \| "status" \| "body": {"status"?, "content_type"?, "text"? \| "base64"?} \| "hang": true \| "trickle_ms" \| "endless": true \| "lose_answer": "hang"\|"garbled"\|"wrong_prompt_id"; "content_type"?, "declared_length"? for trickle/endless}` |
 //! | POST /__fake/auth | `{"bearer": T}` \| `{"basic": {"user", "password"}}` \| `{"header": {"name", "value"}}` \| `{}` (off) |
 //! | POST /__fake/uploads | `{"reject"?: bool, "max_upload_size"?: N}` |
-//! | POST /__fake/websockets | `{"drop_now": true}` \| `{"drop_after": [N, …]}` |
+//! | POST /__fake/websockets | `{"drop_now": true}` \| `{"drop_after": [N, …]}` \| `{"drop_on_upgrade": bool}` |
 //! | POST /__fake/exec_ms | `{"ms": N}` |
 //! | POST /__fake/restart | `{"downtime_ms"?: N}` → 202, restarts right after answering |
 //! | POST /__fake/clear | – (disarm everything) |
@@ -29,7 +29,12 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::faults::{EndpointFault, EndpointFaultKind, ExpectedAuth, FaultTarget, PromptFault};
+use base64::Engine;
+
+use crate::faults::{
+    CannedBody, EndpointFault, EndpointFaultKind, ExpectedAuth, FaultTarget, LostAnswer,
+    PromptFault,
+};
 use crate::routes::json_response;
 use crate::state::{Shared, drop_all_sockets};
 
@@ -74,6 +79,7 @@ struct PromptFaultReq {
     #[serde(default)]
     hang_before_start: bool,
     drop_sockets_at: Option<String>,
+    duplicate_output_in: Option<String>,
 }
 
 async fn prompt_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -115,6 +121,9 @@ async fn prompt_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
     if let Some(n) = req.drop_sockets_at {
         f = f.drop_sockets_at(n);
     }
+    if let Some(sub) = req.duplicate_output_in {
+        f = f.duplicate_output_in(sub);
+    }
     let epoch = *shared.release.borrow();
     shared.lock().faults.prompt.push((target, f, epoch));
     ok()
@@ -135,6 +144,91 @@ struct EndpointFaultReq {
     #[serde(default)]
     malformed: bool,
     status: Option<u16>,
+    body: Option<BodyReq>,
+    #[serde(default)]
+    hang: bool,
+    trickle_ms: Option<u64>,
+    #[serde(default)]
+    endless: bool,
+    lose_answer: Option<String>,
+    content_type: Option<String>,
+    declared_length: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BodyReq {
+    status: Option<u16>,
+    content_type: Option<String>,
+    text: Option<String>,
+    base64: Option<String>,
+}
+
+fn endpoint_kind(req: &EndpointFaultReq) -> Result<EndpointFaultKind, String> {
+    let content_type = || {
+        req.content_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".into())
+    };
+    let mut kinds = Vec::new();
+    if let Some(ms) = req.delay_ms {
+        kinds.push(EndpointFaultKind::Delay(Duration::from_millis(ms)));
+    }
+    if req.malformed {
+        kinds.push(EndpointFaultKind::MalformedJson);
+    }
+    if let Some(s) = req.status {
+        kinds.push(EndpointFaultKind::Status(s));
+    }
+    if let Some(b) = &req.body {
+        let bytes = match (&b.text, &b.base64) {
+            (Some(t), None) => t.clone().into_bytes(),
+            (None, Some(enc)) => base64::engine::general_purpose::STANDARD
+                .decode(enc)
+                .map_err(|e| format!("body.base64: {e}"))?,
+            (None, None) => Vec::new(),
+            _ => return Err("give at most one of body.text, body.base64".into()),
+        };
+        kinds.push(EndpointFaultKind::Body(CannedBody {
+            status: b.status.unwrap_or(200),
+            content_type: b
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/json; charset=utf-8".into()),
+            body: bytes.into(),
+        }));
+    }
+    if req.hang {
+        kinds.push(EndpointFaultKind::Hang);
+    }
+    if let Some(ms) = req.trickle_ms {
+        kinds.push(EndpointFaultKind::Trickle {
+            every: Duration::from_millis(ms),
+            content_type: content_type(),
+            declared_length: req.declared_length,
+        });
+    }
+    if req.endless {
+        kinds.push(EndpointFaultKind::Endless {
+            content_type: content_type(),
+            declared_length: req.declared_length,
+        });
+    }
+    if let Some(how) = &req.lose_answer {
+        kinds.push(EndpointFaultKind::AnswerLost(match how.as_str() {
+            "hang" => LostAnswer::Hang,
+            "garbled" => LostAnswer::Garbled,
+            "wrong_prompt_id" => LostAnswer::WrongPromptId,
+            other => return Err(format!("unknown lose_answer {other:?}")),
+        }));
+    }
+    match kinds.len() {
+        1 => Ok(kinds.remove(0)),
+        _ => Err(
+            "give exactly one of delay_ms, malformed, status, body, hang, trickle_ms, endless, lose_answer"
+                .into(),
+        ),
+    }
 }
 
 async fn endpoint_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -142,11 +236,9 @@ async fn endpoint_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Respo
         Ok(r) => r,
         Err(e) => return bad(e),
     };
-    let kind = match (req.delay_ms, req.malformed, req.status) {
-        (Some(ms), false, None) => EndpointFaultKind::Delay(Duration::from_millis(ms)),
-        (None, true, None) => EndpointFaultKind::MalformedJson,
-        (None, false, Some(s)) => EndpointFaultKind::Status(s),
-        _ => return bad("give exactly one of delay_ms, malformed, status"),
+    let kind = match endpoint_kind(&req) {
+        Ok(k) => k,
+        Err(e) => return bad(e),
     };
     let fault = EndpointFault {
         method: req.method.map(|m| m.to_ascii_uppercase()),
@@ -230,6 +322,7 @@ struct WebsocketsReq {
     drop_now: bool,
     #[serde(default)]
     drop_after: Vec<u64>,
+    drop_on_upgrade: Option<bool>,
 }
 
 async fn websockets(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -249,6 +342,9 @@ async fn websockets(State(shared): State<Arc<Shared>>, body: Bytes) -> Response 
         }
         st.faults.ws_drop_after = q.pop_front();
         st.faults.ws_drop_schedule = q;
+        if let Some(on) = req.drop_on_upgrade {
+            st.faults.ws_drop_on_upgrade = on;
+        }
     }
     shared.bump();
     ok()

@@ -517,17 +517,21 @@ impl Run<'_> {
         }
 
         if let Some(kind) = outputs::output_kind(&class) {
-            let ui = self.write_outputs(kind, &inputs).await.map_err(|msg| {
-                Stop::Error(
-                    ExecErrorSpec {
-                        node_id: id.to_string(),
-                        exception_type: "Exception".into(),
-                        exception_message: msg,
-                        traceback: None,
-                    },
-                    literal_inputs(&inputs),
-                )
-            })?;
+            let duplicate = fault.duplicate_output_in.as_deref();
+            let ui = self
+                .write_outputs(kind, &inputs, duplicate)
+                .await
+                .map_err(|msg| {
+                    Stop::Error(
+                        ExecErrorSpec {
+                            node_id: id.to_string(),
+                            exception_type: "Exception".into(),
+                            exception_message: msg,
+                            traceback: None,
+                        },
+                        literal_inputs(&inputs),
+                    )
+                })?;
             self.send_client(
                 "executed",
                 &json!({"node": id, "display_node": id, "output": ui, "prompt_id": pid}),
@@ -541,7 +545,12 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn write_outputs(&self, kind: OutputKind, inputs: &Value) -> Result<Value, String> {
+    async fn write_outputs(
+        &self,
+        kind: OutputKind,
+        inputs: &Value,
+        duplicate_in: Option<&str>,
+    ) -> Result<Value, String> {
         let prefix_input = inputs.get("filename_prefix").and_then(Value::as_str);
         let vhs_to_temp = kind == OutputKind::VhsVideo
             && inputs.get("save_output").and_then(Value::as_bool) == Some(false);
@@ -610,7 +619,27 @@ impl Run<'_> {
                 .await
                 .map_err(io)?;
         }
-        Ok(outputs::ui_for(kind, &[(file, sp.subfolder)]))
+        let mut files = vec![(file.clone(), sp.subfolder.clone())];
+        if let Some(sub) = duplicate_in.filter(|_| kind != OutputKind::Preview) {
+            // Same name, other folder, other bytes (still valid media: the video gets a
+            // trailing `free` box, the image is another PNG).
+            let other = outputs::save_path(base, &format!("{sub}/{}", sp.filename))?;
+            tokio::fs::create_dir_all(&other.folder).await.map_err(io)?;
+            let bytes = if kind == OutputKind::Video {
+                let mut v = tokio::fs::read(&self.shared.captures.sample_output_mp4)
+                    .await
+                    .map_err(io)?;
+                v.extend_from_slice(b"\0\0\0\x08free");
+                v
+            } else {
+                self.shared.preview_png.clone()
+            };
+            tokio::fs::write(other.folder.join(&file), bytes)
+                .await
+                .map_err(io)?;
+            files.push((file, other.subfolder));
+        }
+        Ok(outputs::ui_for(kind, &files))
     }
 }
 

@@ -4,9 +4,13 @@
 //! * [`PromptFault`] changes how one prompt executes (error at a node, interrupt, delay, hang,
 //!   drop the sockets mid-run). It is armed for the next prompt that starts, for a given
 //!   prompt_id, or for every prompt ([`FaultTarget`]).
-//! * [`EndpointFault`] changes HTTP answers (slow, malformed JSON, a status code) on a path.
+//! * [`EndpointFault`] changes HTTP answers on a path: slow, malformed JSON, a status code, any
+//!   canned body (wrong types, invalid UTF-8, an HTML page, a huge body), no answer at all, a
+//!   body that trickles or never ends, or an answer lost after the request was handled (the
+//!   prompt is queued, the client never learns it).
 //! * Server-wide switches: expected auth (401 otherwise), upload limit / forced 413, dropping
-//!   WebSocket connections now or after N more messages. Restarts live on the handle.
+//!   WebSocket connections now, after N more messages, or right after each upgrade (a proxy
+//!   that accepts the handshake and then cuts). Restarts live on the handle.
 
 use std::time::Duration;
 
@@ -51,6 +55,9 @@ pub struct PromptFault {
     pub error: Option<ExecErrorSpec>,
     pub interrupt_at: Option<String>,
     pub drop_sockets_at: Option<String>,
+    /// Output nodes also write a different file with the same name into this subfolder and
+    /// report both (two outputs that only their subfolder tells apart).
+    pub duplicate_output_in: Option<String>,
 }
 
 impl PromptFault {
@@ -112,6 +119,12 @@ impl PromptFault {
         self
     }
 
+    /// Each output node also writes a same-named, different file under `subfolder`.
+    pub fn duplicate_output_in(mut self, subfolder: impl Into<String>) -> Self {
+        self.duplicate_output_in = Some(subfolder.into());
+        self
+    }
+
     pub(crate) fn merge(&mut self, other: &PromptFault) {
         if other.delay_start.is_some() {
             self.delay_start = other.delay_start;
@@ -128,6 +141,9 @@ impl PromptFault {
         if other.drop_sockets_at.is_some() {
             self.drop_sockets_at = other.drop_sockets_at.clone();
         }
+        if other.duplicate_output_in.is_some() {
+            self.duplicate_output_in = other.duplicate_output_in.clone();
+        }
     }
 }
 
@@ -140,6 +156,46 @@ pub enum EndpointFaultKind {
     MalformedJson,
     /// This status with an empty body (e.g. 500, 502, 503).
     Status(u16),
+    /// This exact answer instead of the real one (wrong types, invalid UTF-8, an HTML page from
+    /// a proxy, a body larger than any client cap…).
+    Body(CannedBody),
+    /// Accept the request and never answer (the connection stays open until the client gives up
+    /// or the server restarts).
+    Hang,
+    /// `200` with these headers, then the body one byte per `every`, forever (slow-loris).
+    Trickle {
+        every: Duration,
+        content_type: String,
+        declared_length: Option<u64>,
+    },
+    /// `200` and zeros as fast as the client reads, forever; `declared_length` (e.g. 20 GB)
+    /// goes in Content-Length when given.
+    Endless {
+        content_type: String,
+        declared_length: Option<u64>,
+    },
+    /// Handle the request for real (a POST /prompt is queued and will run), then lose the
+    /// answer on the way back.
+    AnswerLost(LostAnswer),
+}
+
+/// A canned HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CannedBody {
+    pub status: u16,
+    pub content_type: String,
+    pub body: bytes::Bytes,
+}
+
+/// How an answer is lost after the request was handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LostAnswer {
+    /// The connection stays open and silent (the client times out).
+    Hang,
+    /// `200` with a body that is not JSON (a proxy error page).
+    Garbled,
+    /// The JSON answer with its `prompt_id` replaced by another id.
+    WrongPromptId,
 }
 
 /// A fault on HTTP requests whose path matches `path` (exact, or a prefix when it ends in `*`).
@@ -161,6 +217,55 @@ impl EndpointFault {
     }
     pub fn status(path: impl Into<String>, status: u16) -> Self {
         Self::new(path, EndpointFaultKind::Status(status))
+    }
+    /// Answer `status` with this content type and body.
+    pub fn body(
+        path: impl Into<String>,
+        status: u16,
+        content_type: impl Into<String>,
+        body: impl Into<bytes::Bytes>,
+    ) -> Self {
+        Self::new(
+            path,
+            EndpointFaultKind::Body(CannedBody {
+                status,
+                content_type: content_type.into(),
+                body: body.into(),
+            }),
+        )
+    }
+    /// `200 application/json` with this body (e.g. wrong types or invalid UTF-8).
+    pub fn json_body(path: impl Into<String>, body: impl Into<bytes::Bytes>) -> Self {
+        Self::body(path, 200, "application/json; charset=utf-8", body)
+    }
+    /// Never answer.
+    pub fn hang(path: impl Into<String>) -> Self {
+        Self::new(path, EndpointFaultKind::Hang)
+    }
+    /// Headers, then one byte per `every`.
+    pub fn trickle(path: impl Into<String>, every: Duration, content_type: &str) -> Self {
+        Self::new(
+            path,
+            EndpointFaultKind::Trickle {
+                every,
+                content_type: content_type.into(),
+                declared_length: None,
+            },
+        )
+    }
+    /// Zeros forever, optionally declaring `declared_length` bytes.
+    pub fn endless(path: impl Into<String>, content_type: &str, declared: Option<u64>) -> Self {
+        Self::new(
+            path,
+            EndpointFaultKind::Endless {
+                content_type: content_type.into(),
+                declared_length: declared,
+            },
+        )
+    }
+    /// Handle the request, then lose the answer as `how` says.
+    pub fn answer_lost(path: impl Into<String>, how: LostAnswer) -> Self {
+        Self::new(path, EndpointFaultKind::AnswerLost(how))
     }
     fn new(path: impl Into<String>, kind: EndpointFaultKind) -> Self {
         Self {
@@ -231,6 +336,8 @@ pub(crate) struct FaultState {
     pub auth: Option<ExpectedAuth>,
     pub force_413: bool,
     pub ws_drop_after: Option<u64>,
+    /// Accept every WebSocket upgrade and cut it at once, before any message.
+    pub ws_drop_on_upgrade: bool,
     /// Further countdowns armed one after another when `ws_drop_after` fires.
     pub ws_drop_schedule: std::collections::VecDeque<u64>,
 }

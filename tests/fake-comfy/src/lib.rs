@@ -38,6 +38,13 @@
 //! faults.endpoint(EndpointFault::delay("/object_info", Duration::from_millis(300)));
 //! faults.endpoint(EndpointFault::malformed_json("/history/*").times(1));
 //! faults.endpoint(EndpointFault::status("/queue", 503).method("GET"));
+//! faults.endpoint(EndpointFault::json_body("/history/*", &b"{\"x\": \xff}"[..])); // any body
+//! faults.endpoint(EndpointFault::hang("/history/*"));            // never answers
+//! faults.endpoint(EndpointFault::trickle("/view", Duration::from_secs(10), "video/mp4"));
+//! faults.endpoint(EndpointFault::endless("/view", "video/mp4", Some(20 << 30)));
+//! faults.endpoint(EndpointFault::answer_lost("/prompt", fake_comfy::LostAnswer::Hang).method("POST"));
+//! faults.on_next_prompt(PromptFault::default().duplicate_output_in("other")); // same name, 2 folders
+//! faults.drop_websockets_on_upgrade(true);   // handshake, then cut, every time
 //! faults.require_auth(ExpectedAuth::Basic { user: "u".into(), password: "p".into() });
 //! faults.reject_uploads(true);                // 413 on every upload
 //! faults.set_max_upload_size(1024);          // 413 above 1 KiB (also in /features)
@@ -114,8 +121,8 @@ use tokio_util::sync::CancellationToken;
 pub use captures::{default_captures_dir, default_overlay_path};
 pub use error::FakeComfyError;
 pub use faults::{
-    EndpointFault, EndpointFaultKind, ExecErrorSpec, ExpectedAuth, FaultTarget, HangPoint,
-    PromptFault,
+    CannedBody, EndpointFault, EndpointFaultKind, ExecErrorSpec, ExpectedAuth, FaultTarget,
+    HangPoint, LostAnswer, PromptFault,
 };
 pub use outputs::make_png;
 pub use state::{InterruptRecord, ReceivedPrompt, RequestRecord, UploadRecord};
@@ -651,6 +658,11 @@ impl Faults {
     pub fn drop_websockets_now(&self) {
         state::drop_all_sockets(&mut self.shared.lock());
         self.shared.bump();
+    }
+    /// Complete every WebSocket upgrade and cut it at once (a proxy that accepts the handshake
+    /// and then drops the connection). Counted in `ws_connections_total`.
+    pub fn drop_websockets_on_upgrade(&self, on: bool) {
+        self.shared.lock().faults.ws_drop_on_upgrade = on;
     }
     /// Cut every WebSocket connection after `n` more delivered messages.
     pub fn drop_websockets_after(&self, n: u64) {

@@ -4,6 +4,7 @@
 //! * reconnecting as the running prompt's client re-sends `executing{node}` (no prompt_id);
 //! * a first client frame `feature_flags` is answered with the server features, later ones are not;
 //! * a second socket with the same clientId takes over the routing; the old one stays open, silent.
+//! * fault: with `ws_drop_on_upgrade`, every upgrade is completed and then cut at once.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -33,6 +34,14 @@ pub(crate) async fn handler(
         .client_id
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    if shared.lock().faults.ws_drop_on_upgrade {
+        // A proxy that completes the handshake and then cuts the connection, no message sent.
+        return upgrade.on_upgrade(move |socket| async move {
+            shared.ws_total.fetch_add(1, Ordering::Relaxed);
+            shared.bump();
+            drop(socket);
+        });
+    }
     upgrade.on_upgrade(move |socket| serve(shared, sid, socket))
 }
 

@@ -196,12 +196,40 @@ impl ServerMessage {
     /// Decode one message from its type and data. Never fails: shapes we do not know are kept
     /// in [`ServerMessage::Unknown`].
     pub fn from_parts(kind: &str, data: Value) -> ServerMessage {
+        Self::decode(kind, &data).unwrap_or_else(|| ServerMessage::Unknown {
+            kind: kind.to_owned(),
+            raw: data,
+        })
+    }
+
+    /// Parse a text frame. The `data` object is decoded straight from the text into its typed
+    /// struct (no intermediate JSON tree); only a message we cannot type is kept as a tree.
+    pub fn from_json(text: &str) -> Result<ServerMessage, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Frame<'a> {
+            #[serde(rename = "type")]
+            kind: String,
+            #[serde(borrow, default)]
+            data: Option<&'a serde_json::value::RawValue>,
+        }
+        let frame: Frame<'_> = serde_json::from_str(text)?;
+        let raw = frame.data.map_or("null", |r| r.get());
+        match Self::decode(&frame.kind, raw) {
+            Some(message) => Ok(message),
+            None => Ok(ServerMessage::Unknown {
+                raw: serde_json::from_str(raw)?,
+                kind: frame.kind,
+            }),
+        }
+    }
+
+    fn decode(kind: &str, data: impl DataSource) -> Option<ServerMessage> {
         fn typed<T: serde::de::DeserializeOwned>(
             kind: &str,
-            data: &Value,
+            data: impl DataSource,
             wrap: fn(T) -> ServerMessage,
         ) -> Option<ServerMessage> {
-            match serde_json::from_value::<T>(data.clone()) {
+            match data.typed::<T>() {
                 Ok(v) => Some(wrap(v)),
                 Err(e) => {
                     tracing::warn!(kind, error = %e, "websocket message with an unexpected shape");
@@ -209,31 +237,22 @@ impl ServerMessage {
                 }
             }
         }
-        let decoded = match kind {
-            Self::STATUS => typed(kind, &data, ServerMessage::Status),
-            Self::EXECUTION_START => typed(kind, &data, ServerMessage::ExecutionStart),
-            Self::EXECUTION_CACHED => typed(kind, &data, ServerMessage::ExecutionCached),
-            Self::EXECUTING => typed(kind, &data, ServerMessage::Executing),
-            Self::PROGRESS => typed(kind, &data, ServerMessage::Progress),
-            Self::PROGRESS_STATE => typed(kind, &data, ServerMessage::ProgressState),
-            Self::EXECUTED => typed(kind, &data, |d| ServerMessage::Executed(Box::new(d))),
-            Self::EXECUTION_SUCCESS => typed(kind, &data, ServerMessage::ExecutionSuccess),
+        match kind {
+            Self::STATUS => typed(kind, data, ServerMessage::Status),
+            Self::EXECUTION_START => typed(kind, data, ServerMessage::ExecutionStart),
+            Self::EXECUTION_CACHED => typed(kind, data, ServerMessage::ExecutionCached),
+            Self::EXECUTING => typed(kind, data, ServerMessage::Executing),
+            Self::PROGRESS => typed(kind, data, ServerMessage::Progress),
+            Self::PROGRESS_STATE => typed(kind, data, ServerMessage::ProgressState),
+            Self::EXECUTED => typed(kind, data, |d| ServerMessage::Executed(Box::new(d))),
+            Self::EXECUTION_SUCCESS => typed(kind, data, ServerMessage::ExecutionSuccess),
             Self::EXECUTION_ERROR => {
-                typed(kind, &data, |d| ServerMessage::ExecutionError(Box::new(d)))
+                typed(kind, data, |d| ServerMessage::ExecutionError(Box::new(d)))
             }
-            Self::EXECUTION_INTERRUPTED => typed(kind, &data, ServerMessage::ExecutionInterrupted),
-            Self::FEATURE_FLAGS => typed(kind, &data, ServerMessage::FeatureFlags),
+            Self::EXECUTION_INTERRUPTED => typed(kind, data, ServerMessage::ExecutionInterrupted),
+            Self::FEATURE_FLAGS => typed(kind, data, ServerMessage::FeatureFlags),
             _ => None,
-        };
-        decoded.unwrap_or_else(|| ServerMessage::Unknown {
-            kind: kind.to_owned(),
-            raw: data,
-        })
-    }
-
-    /// Parse a text frame.
-    pub fn from_json(text: &str) -> Result<ServerMessage, serde_json::Error> {
-        serde_json::from_str(text)
+        }
     }
 
     pub fn kind(&self) -> &str {
@@ -290,6 +309,24 @@ impl ServerMessage {
 
     pub fn is_unknown(&self) -> bool {
         matches!(self, ServerMessage::Unknown { .. })
+    }
+}
+
+/// Where a message's `data` is decoded from: a JSON tree (history `status.messages`) or the
+/// raw text of a socket frame.
+trait DataSource: Copy {
+    fn typed<T: serde::de::DeserializeOwned>(self) -> Result<T, serde_json::Error>;
+}
+
+impl DataSource for &Value {
+    fn typed<T: serde::de::DeserializeOwned>(self) -> Result<T, serde_json::Error> {
+        T::deserialize(self)
+    }
+}
+
+impl DataSource for &str {
+    fn typed<T: serde::de::DeserializeOwned>(self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self)
     }
 }
 

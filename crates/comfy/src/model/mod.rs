@@ -30,5 +30,5 @@ pub use object_info::{
 pub use prompt::{
     NodeErrorWire, PromptAccepted, PromptErrorBody, PromptErrorWire, PromptQueueInfo, PromptRequest,
 };
-pub use queue::{ExtraData, Queue, QueueItem};
+pub use queue::{ExtraData, Queue, QueueItem, QueueSummary, QueuedPrompt};
 pub use system::{Device, SystemInfo, SystemStats};

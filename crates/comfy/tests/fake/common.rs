@@ -63,11 +63,16 @@ pub fn hub_options() -> HubOptions {
     HubOptions {
         backoff_min: Duration::from_millis(20),
         backoff_max: Duration::from_millis(200),
+        socket_healthy_after: Duration::from_millis(500),
         poll_interval: Duration::from_millis(50),
-        safety_poll_interval: Duration::from_secs(1),
+        foreign_poll_interval: Duration::from_millis(100),
+        history_check_interval: Duration::from_secs(1),
         settle_poll_interval: Duration::from_millis(20),
+        queue_take_grace: Duration::from_millis(200),
+        poll_backoff_max: Duration::from_millis(400),
         ping_interval: Duration::from_secs(1),
         liveness_timeout: Duration::from_secs(5),
+        reconcile_grace: Duration::from_millis(100),
         ..HubOptions::default()
     }
 }

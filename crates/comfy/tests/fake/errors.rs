@@ -248,7 +248,7 @@ async fn http_statuses_timeouts_and_bad_bodies_get_their_own_codes() {
         &fake,
         Auth::None,
         ClientOptions {
-            max_json_bytes: 10_000,
+            max_object_info_bytes: 10_000,
             ..options()
         },
     );

@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used)] // tests may unwrap freely (team brief)
 
 mod common;
+mod downloads;
 mod endpoints;
 mod errors;
+mod hostile;
 mod hub;
 mod properties;
 mod tls;

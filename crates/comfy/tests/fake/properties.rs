@@ -74,6 +74,7 @@ fn label(o: &Outcome) -> &'static str {
         Outcome::Error(_) => "error",
         Outcome::Interrupted(_) => "interrupted",
         Outcome::Vanished => "vanished",
+        Outcome::Failed(_) => "failed",
     }
 }
 

@@ -300,7 +300,10 @@ async fn downloads_over_the_configured_cap_are_refused_and_leave_no_file() {
         &fake,
         animatrix_comfy::Auth::None,
         animatrix_comfy::ClientOptions {
-            max_download_bytes: Some(1000),
+            download: animatrix_comfy::DownloadLimits {
+                max_bytes: 1000,
+                ..Default::default()
+            },
             ..options()
         },
     );
@@ -310,9 +313,17 @@ async fn downloads_over_the_configured_cap_are_refused_and_leave_no_file() {
         .await
         .unwrap_err();
     assert!(
-        matches!(e, ComfyError::BodyTooLarge { limit: 1000, .. }),
+        matches!(
+            e,
+            ComfyError::DownloadTooLarge {
+                limit: 1000,
+                declared: Some(_),
+                ..
+            }
+        ),
         "{e:?}"
     );
+    assert_eq!(e.explain().code, "download_too_large");
     assert!(
         walk(dir.path()).is_empty(),
         "no partial file: {:?}",

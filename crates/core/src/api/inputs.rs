@@ -68,8 +68,12 @@ impl Studio {
             })?;
         let (engine, path) = (self.engine().clone(), path.to_path_buf());
         crate::store::off_thread(move || {
-            let (asset, warnings) =
-                engine.import_asset(&path, decl.role.as_str(), decl.media_role(), &options)?;
+            let (asset, warnings) = engine.import_asset(
+                &path,
+                decl.role.as_str(),
+                decl.media_kind(),
+                &decl.import_options(&options),
+            )?;
             Ok(ImportedInput { asset, warnings })
         })
         .await

@@ -132,10 +132,22 @@ pub fn validate_name(name: &str) -> Result<(), CoreError> {
     }
 }
 
-/// Normalizes a base URL: http(s) only, a host, no credentials, query or fragment; no trailing slash.
+/// `raw` with anything that may be credentials (`user:password@` before the host) replaced by
+/// `***`, for error messages and logs. Works on text that is not a valid URL too, and rather
+/// hides too much than too little: everything from the scheme to the last `@` goes.
+pub fn redact_url_credentials(raw: &str) -> String {
+    let start = raw.find("://").map_or(0, |i| i + 3);
+    match raw[start..].rfind('@') {
+        Some(at) => format!("{}***{}", &raw[..start], &raw[start + at..]),
+        None => raw.to_string(),
+    }
+}
+
+/// Normalizes a base URL: http(s) only, a host, no credentials, query or fragment; no trailing
+/// slash. The URL in an error never carries the credentials it was refused for.
 pub fn normalize_base_url(raw: &str) -> Result<String, CoreError> {
     let bad = |reason: &str| CoreError::InvalidUrl {
-        url: raw.to_string(),
+        url: redact_url_credentials(raw.trim()),
         reason: reason.to_string(),
     };
     let url = url::Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
@@ -202,6 +214,44 @@ mod tests {
         ] {
             assert!(normalize_base_url(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn credentials_in_a_refused_url_are_never_echoed() {
+        use animatrix_common::Explain;
+        for raw in [
+            "https://alice:s3cr3t-pw@comfy.example.com",
+            "https://alice:s3cr3t-pw@comfy.example.com:8188/prefix/",
+            "http://s3cr3t-pw@host",
+            "https://alice:s3cr3t-pw@bad host.example",
+            "ftp://alice:s3cr3t-pw@x.com",
+            "alice:s3cr3t-pw@comfy.example.com",
+            "https://alice:p@ss/s3cr3t-pw@comfy.example.com",
+        ] {
+            let err = normalize_base_url(raw).expect_err(raw);
+            let user = err.explain();
+            for text in [
+                err.to_string(),
+                user.message,
+                user.detail,
+                format!("{err:?}"),
+            ] {
+                assert!(!text.contains("s3cr3t-pw"), "{raw}: {text}");
+            }
+        }
+        assert_eq!(
+            redact_url_credentials("https://u:p@h.example/x"),
+            "https://***@h.example/x"
+        );
+        assert_eq!(
+            redact_url_credentials("https://h.example"),
+            "https://h.example"
+        );
+        let err = normalize_base_url("https://u:pw@h.example").expect_err("refused");
+        assert!(
+            err.to_string().contains("h.example"),
+            "the host is still named: {err}"
+        );
     }
 
     #[test]

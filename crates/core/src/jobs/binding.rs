@@ -31,14 +31,20 @@ impl InputDecl {
         self.kind == InputKind::Image
     }
 
-    /// How the media crate normalizes it.
-    pub fn media_role(&self) -> animatrix_media::Role {
-        use animatrix_media::Role as M;
+    /// The media kind the file must be.
+    pub fn media_kind(&self) -> animatrix_media::MediaKind {
         match self.kind {
-            InputKind::Image if self.min_side.is_some() => M::GroundTruth,
-            InputKind::Image => M::Reference,
-            InputKind::Video => M::MotionVideo,
-            InputKind::Audio => M::Audio,
+            InputKind::Image => animatrix_media::MediaKind::Image,
+            InputKind::Video => animatrix_media::MediaKind::Video,
+            InputKind::Audio => animatrix_media::MediaKind::Audio,
+        }
+    }
+
+    /// How the media crate imports it: `base` plus the manifest's minimum image side.
+    pub fn import_options(&self, base: &animatrix_media::ImportOptions) -> animatrix_media::ImportOptions {
+        animatrix_media::ImportOptions {
+            min_image_side: self.min_side,
+            ..base.clone()
         }
     }
 }

@@ -28,15 +28,9 @@ impl ServerConn {
         let auth = to_auth(&endpoint.auth, secret)?;
         let ep = Endpoint::parse(&endpoint.base_url, auth)?;
         let client = ComfyClient::new(ep, ClientOptions::default())?;
-        let hub = EventHub::start(
-            client.clone(),
-            HubOptions {
-                // Prompts recovered from an earlier run were posted under another client id, so
-                // their events go elsewhere: poll often enough that they still finish promptly.
-                safety_poll_interval: Duration::from_secs(3),
-                ..HubOptions::default()
-            },
-        );
+        // The defaults poll prompts recovered from an earlier run (posted under another
+        // client id) every `foreign_poll_interval`, and never GET /queue while the socket is up.
+        let hub = EventHub::start(client.clone(), HubOptions::default());
         Ok(ServerConn {
             endpoint,
             client,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use animatrix_comfy::{Outcome, Tracked};
 use animatrix_common::Explain;
-use animatrix_media::ImportOptions;
+use animatrix_media::{ImportOptions, MediaKind};
 use animatrix_workflow::Catalog;
 use tokio::sync::{Mutex, broadcast};
 use tracing::{Instrument, info, info_span, warn};
@@ -135,11 +135,11 @@ impl Engine {
         &self,
         path: &Path,
         role: &str,
-        media_role: animatrix_media::Role,
+        kind: MediaKind,
         options: &ImportOptions,
     ) -> Result<(AssetRecord, Vec<String>), CoreError> {
         let result = self.inner.db.write_blocking(|c| {
-            crate::assets::import(c, &self.inner.data_dir, path, media_role, role, options)
+            crate::assets::import(c, &self.inner.data_dir, path, role, kind, options)
         });
         match &result {
             Ok((a, _)) => info!(asset = %a.id, role, sha256 = %a.sha256, "asset imported"),

@@ -190,5 +190,10 @@ fn import(
     decl: &InputDecl,
     options: &ImportOptions,
 ) -> Result<(AssetRecord, Vec<String>), CoreError> {
-    engine.import_asset(path, decl.role.as_str(), decl.media_role(), options)
+    engine.import_asset(
+        path,
+        decl.role.as_str(),
+        decl.media_kind(),
+        &decl.import_options(options),
+    )
 }

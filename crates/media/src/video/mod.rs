@@ -158,9 +158,7 @@ pub(crate) fn round_fps(fps: f64) -> f64 {
 /// Sniffs, size-checks and probes a video file (headers and index only).
 pub fn probe_video_file(path: &std::path::Path, limits: &Limits) -> Result<VideoProbe, MediaError> {
     let sniffed = crate::sniff::sniff(path)?;
-    let size = std::fs::metadata(path)
-        .map_err(|e| MediaError::io(path, e))?
-        .len();
+    let size = crate::input::regular_file(path)?;
     limits.check_size(crate::sniff::MediaKind::Video, size)?;
     let file = std::fs::File::open(path).map_err(|e| MediaError::io(path, e))?;
     probe_video(&mut std::io::BufReader::new(file), size, &sniffed, limits)

@@ -1,5 +1,6 @@
 //! HTTP routes and the request middleware (recording, auth, endpoint faults).
 
+mod canned;
 mod info;
 mod prompt;
 mod queue;
@@ -140,6 +141,21 @@ async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Re
         }
         Some(EndpointFaultKind::Status(code)) => {
             empty(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        }
+        Some(EndpointFaultKind::Body(body)) => canned::canned(body),
+        Some(EndpointFaultKind::Hang) => canned::hang(&shared).await,
+        Some(EndpointFaultKind::Trickle {
+            every,
+            content_type,
+            declared_length,
+        }) => canned::trickle(every, &content_type, declared_length),
+        Some(EndpointFaultKind::Endless {
+            content_type,
+            declared_length,
+        }) => canned::endless(&content_type, declared_length),
+        Some(EndpointFaultKind::AnswerLost(how)) => {
+            let handled = next.run(req).await;
+            canned::lose(&shared, how, handled).await
         }
         None => next.run(req).await,
     }

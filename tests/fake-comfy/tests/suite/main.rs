@@ -6,5 +6,6 @@ mod common;
 mod control;
 mod execution;
 mod faults;
+mod hostile;
 mod http;
 mod validation;

@@ -1,153 +1,13 @@
-//! `ComfyError`: every way talking to a ComfyUI server can fail, each with a stable code, a
-//! user-language message and suggestion, and the exact cause kept for operators.
-
-use std::path::PathBuf;
-use std::time::Duration;
+//! The user-language side of [`ComfyError`]: a stable code, a message and a suggestion per
+//! variant, the exact cause kept as detail for operators.
 
 use animatrix_common::{Explain, UserError};
 
-use crate::model::{ExecutionErrorData, ExecutionInterruptedData};
+use super::{ComfyError, TlsProblem};
+use crate::model::ExecutionErrorData;
 use crate::rejection::{InputProblem, PromptRejection, RejectionKind};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ComfyError {
-    #[error("invalid server address {url:?}: {reason}")]
-    InvalidBaseUrl { url: String, reason: String },
-    #[error("invalid custom auth header: {reason}")]
-    InvalidAuthHeader { reason: String },
-    #[error("could not set up the HTTP client: {0}")]
-    ClientSetup(String),
-    #[error("cannot resolve host {host}: {detail}")]
-    Dns { host: String, detail: String },
-    #[error("cannot connect to {host}: {detail}")]
-    Unreachable { host: String, detail: String },
-    #[error("TLS problem with {host}: {problem}")]
-    Tls {
-        host: String,
-        problem: TlsProblem,
-        detail: String,
-    },
-    #[error("{what} on {host} timed out after {after:?}")]
-    Timeout {
-        host: String,
-        what: String,
-        after: Duration,
-    },
-    #[error("{host} rejected the credentials (HTTP 401) on {path}")]
-    Unauthorized { host: String, path: String },
-    #[error("{host} refused access (HTTP 403) on {path}")]
-    Forbidden { host: String, path: String },
-    #[error("{host} has no {path} (HTTP 404)")]
-    NotFound { host: String, path: String },
-    #[error("upload of {file} ({size:?} bytes) exceeds the server limit {limit:?}")]
-    UploadTooLarge {
-        file: String,
-        size: Option<u64>,
-        limit: Option<u64>,
-    },
-    #[error("server error HTTP {status} on {path}: {body}")]
-    ServerError {
-        status: u16,
-        path: String,
-        body: String,
-    },
-    #[error("unexpected HTTP {status} on {path}: {body}")]
-    UnexpectedStatus {
-        status: u16,
-        path: String,
-        body: String,
-    },
-    #[error("response from {path} exceeds the {limit}-byte cap")]
-    BodyTooLarge { path: String, limit: u64 },
-    #[error("malformed response from {path}: {error} (body starts {excerpt:?})")]
-    MalformedBody {
-        path: String,
-        error: String,
-        excerpt: String,
-    },
-    #[error("prompt rejected by the server: {}", .0.detail_lines().join("; "))]
-    PromptRejected(Box<PromptRejection>),
-    #[error("execution failed at node {} ({}): {}: {}", .0.node_id, .0.node_type, .0.exception_type, .0.exception_message.trim_end())]
-    ExecutionFailed(Box<ExecutionErrorData>),
-    #[error("execution interrupted at node {} ({})", .0.node_id, .0.node_type)]
-    Interrupted(Box<ExecutionInterruptedData>),
-    #[error("prompt {prompt_id} is in neither the queue nor the history of the server")]
-    Vanished { prompt_id: String },
-    #[error("download of {path} incomplete: expected {expected} bytes, got {received}")]
-    DownloadIncomplete {
-        path: String,
-        expected: u64,
-        received: u64,
-    },
-    #[error("unsafe file name from the server {value:?}: {reason}")]
-    UnsafeServerPath { value: String, reason: &'static str },
-    #[error("{op} {path}: {source}")]
-    Io {
-        op: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("websocket to {host}: {detail}")]
-    WebSocket { host: String, detail: String },
-    #[error("network error with {host}: {detail}")]
-    Network { host: String, detail: String },
-    #[error("the event hub has stopped")]
-    HubClosed,
-}
-
-/// What is wrong with a server certificate, in words a user can pass on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TlsProblem {
-    Expired,
-    NotYetValid,
-    UnknownIssuer,
-    HostnameMismatch,
-    Revoked,
-    NotHttps,
-    Other(String),
-}
-
-impl std::fmt::Display for TlsProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TlsProblem::Expired => f.write_str("its certificate has expired"),
-            TlsProblem::NotYetValid => f.write_str("its certificate is not valid yet"),
-            TlsProblem::UnknownIssuer => {
-                f.write_str("its certificate is not signed by an authority this computer trusts")
-            }
-            TlsProblem::HostnameMismatch => {
-                f.write_str("its certificate was issued for a different address")
-            }
-            TlsProblem::Revoked => f.write_str("its certificate has been revoked"),
-            TlsProblem::NotHttps => f.write_str("it does not speak HTTPS on this port"),
-            TlsProblem::Other(s) => write!(f, "the secure connection failed ({s})"),
-        }
-    }
-}
-
 impl ComfyError {
-    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        ComfyError::Io {
-            op,
-            path: path.into(),
-            source,
-        }
-    }
-
-    /// True for failures worth retrying later (network, timeouts, 5xx), false for answers.
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            ComfyError::Dns { .. }
-                | ComfyError::Unreachable { .. }
-                | ComfyError::Timeout { .. }
-                | ComfyError::ServerError { .. }
-                | ComfyError::WebSocket { .. }
-                | ComfyError::Network { .. }
-        )
-    }
-
     pub fn code(&self) -> &'static str {
         self.parts().0
     }
@@ -222,6 +82,14 @@ impl ComfyError {
                 "The server does not offer what was asked for.".into(),
                 "Check that the address points at a ComfyUI server (0.3.64 or newer), including any path prefix.".into(),
             ),
+            E::UploadRefusedByProxy { size, .. } => (
+                "upload_refused_by_proxy",
+                format!(
+                    "A proxy in front of the server refused the upload of this file ({}).",
+                    human_bytes(*size)
+                ),
+                "Ask the server operator to raise the proxy's request size limit (for nginx: client_max_body_size), or use a smaller file.".into(),
+            ),
             E::UploadTooLarge { size, limit, .. } => (
                 "upload_too_large",
                 match (limit, size) {
@@ -251,6 +119,57 @@ impl ComfyError {
                 "response_too_large",
                 "The server sent a far larger answer than expected; it was not read.".into(),
                 "Check that the address points at a ComfyUI server; contact the operator if it does.".into(),
+            ),
+            E::PromptAnswerLost { .. } => (
+                "prompt_answer_lost",
+                "The server did not confirm that it accepted the job; it may be running anyway.".into(),
+                "Wait a moment: Animatrix Studio checks the server's queue and history before calling the job failed.".into(),
+            ),
+            E::WrongPromptId { .. } => (
+                "unexpected_response",
+                "The server confirmed a different job than the one sent.".into(),
+                "Check that the address points at a ComfyUI server (0.3.64 or newer) and not at a proxy that rewrites answers.".into(),
+            ),
+            E::TrackingFailed { cause, .. } => cause.parts(),
+            E::DownloadTooLarge { limit, declared, .. } => (
+                "download_too_large",
+                match declared {
+                    Some(d) => format!(
+                        "The server offered a result of {}, more than the {} Animatrix Studio accepts; it was not downloaded.",
+                        human_bytes(*d),
+                        human_bytes(*limit)
+                    ),
+                    None => format!(
+                        "The server sent more than {} for one result; the download was stopped.",
+                        human_bytes(*limit)
+                    ),
+                },
+                "Check the server: a result this large is not a normal video. Contact the operator if it persists.".into(),
+            ),
+            E::DownloadTooSlow { .. } => (
+                "download_too_slow",
+                "The result downloaded too slowly and was stopped.".into(),
+                "Check the network connection and try again; if it persists, the server or its proxy is overloaded.".into(),
+            ),
+            E::DiskFull { available, needed, .. } => (
+                "disk_full",
+                match needed {
+                    Some(n) => format!(
+                        "Not enough free disk space for the result ({} needed, {} free).",
+                        human_bytes(*n),
+                        human_bytes(*available)
+                    ),
+                    None => format!(
+                        "The disk is almost full ({} free); the result was not saved.",
+                        human_bytes(*available)
+                    ),
+                },
+                "Free some disk space, then collect the result again.".into(),
+            ),
+            E::UnexpectedContent { .. } => (
+                "download_unexpected_content",
+                "The server sent something other than the expected result (for example a web page from a proxy).".into(),
+                "Check the server address and any proxy or login page in front of the server; then try again.".into(),
             ),
             E::MalformedBody { .. } => (
                 "malformed_response",
@@ -455,5 +374,100 @@ impl Explain for ComfyError {
             other => other.to_string(),
         };
         UserError::new(code, message, suggestion).with_detail(detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Every new failure of issue 15 explains itself in user words with its own code.
+    #[test]
+    fn new_failures_have_codes_messages_and_suggestions() {
+        let lost = || {
+            Box::new(ComfyError::Timeout {
+                host: "h".into(),
+                what: "/prompt".into(),
+                after: Duration::from_secs(30),
+            })
+        };
+        let cases = [
+            (
+                ComfyError::DownloadTooLarge {
+                    path: "/view".into(),
+                    limit: 8 << 30,
+                    declared: Some(20 << 30),
+                },
+                "download_too_large",
+            ),
+            (
+                ComfyError::DownloadTooSlow {
+                    path: "/view".into(),
+                    received: 3,
+                    elapsed: Duration::from_secs(30),
+                    why: "below the minimum".into(),
+                },
+                "download_too_slow",
+            ),
+            (
+                ComfyError::DiskFull {
+                    path: "/tmp".into(),
+                    needed: Some(1 << 30),
+                    available: 1 << 20,
+                },
+                "disk_full",
+            ),
+            (
+                ComfyError::UnexpectedContent {
+                    path: "/view".into(),
+                    content_type: Some("text/html".into()),
+                    expected: "a video".into(),
+                    why: "a document".into(),
+                },
+                "download_unexpected_content",
+            ),
+            (
+                ComfyError::UploadRefusedByProxy {
+                    file: "a.png".into(),
+                    size: 1024,
+                    body: String::new(),
+                },
+                "upload_refused_by_proxy",
+            ),
+            (
+                ComfyError::PromptAnswerLost {
+                    prompt_id: "p".into(),
+                    cause: lost(),
+                },
+                "prompt_answer_lost",
+            ),
+            (
+                ComfyError::TrackingFailed {
+                    prompt_id: "p".into(),
+                    cause: Arc::new(ComfyError::Unauthorized {
+                        host: "h".into(),
+                        path: "/queue".into(),
+                    }),
+                },
+                "auth_rejected",
+            ),
+        ];
+        for (error, code) in cases {
+            let user = error.explain();
+            assert_eq!(user.code, code, "{error}");
+            assert!(
+                !user.message.is_empty() && !user.suggestion.is_empty(),
+                "{code}"
+            );
+            assert!(!user.detail.is_empty(), "{code}");
+        }
+        let lost = ComfyError::PromptAnswerLost {
+            prompt_id: "p".into(),
+            cause: lost(),
+        };
+        assert_eq!(lost.root_cause().code(), "server_timeout");
     }
 }
