@@ -72,7 +72,12 @@ pub enum CoreError {
         issue: Box<animatrix_workflow::PlanIssue>,
     },
     #[error("server not ready: {verdict}: {detail}")]
-    ServerNotReady { verdict: String, detail: String },
+    /// `needs_device`: the server lacks a device the template needs (not an install).
+    ServerNotReady {
+        verdict: String,
+        needs_device: bool,
+        detail: String,
+    },
     #[error("the server does not accept the bound graph: {detail}")]
     TemplateIncompatible { detail: String },
     #[error("the server reported success but produced no video: {detail}")]
@@ -242,10 +247,18 @@ impl Explain for CoreError {
                 )
                 .with_detail(detail);
             }
-            CoreError::ServerNotReady { verdict, .. } => (
+            CoreError::ServerNotReady {
+                verdict,
+                needs_device,
+                ..
+            } => (
                 ErrorCode::ServerNotReady,
-                format!("This server cannot run it: {verdict}."),
-                "Ask your operator to install them (animatrix templates lists what is missing), or pick another quality profile.".into(),
+                format!("This server cannot run it: {}.", verdict.trim_end_matches('.')),
+                if *needs_device {
+                    "Send it to a server that has this hardware (pick it in Settings > Servers, or --endpoint), or use another studio.".into()
+                } else {
+                    "Ask your operator to install what is missing (animatrix templates lists it), or pick another quality profile.".into()
+                },
             ),
             CoreError::TemplateIncompatible { .. } => (
                 ErrorCode::TemplateIncompatible,

@@ -80,7 +80,15 @@ pub fn declared(t: &Template, role: &str) -> Option<InputDecl> {
 pub fn attached<'a>(inputs: impl IntoIterator<Item = (&'a Role, &'a AssetRecord)>) -> Attached {
     let mut out = Attached::new();
     for (role, asset) in inputs {
-        let side = match (asset.width, asset.height) {
+        // The user's own image decides "too small", not the copy normalized to the output size
+        // (a small Draft size would otherwise refuse a large image at submit while the window's
+        // plan, made from the file itself, accepted it).
+        let source = |key: &str| asset.facts.get(key).and_then(serde_json::Value::as_i64);
+        let (w, h) = match (source("width"), source("height")) {
+            (Some(w), Some(h)) => (Some(w), Some(h)),
+            _ => (asset.width, asset.height),
+        };
+        let side = match (w, h) {
             (Some(w), Some(h)) if asset.kind == "image" => u32::try_from(w.min(h)).ok(),
             _ => None,
         };
@@ -135,4 +143,28 @@ pub fn placeholder_uploads(t: &Template, req: &JobRequest) -> Vec<(Role, String)
             (d.role, name)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_small_is_judged_on_the_users_image_not_its_normalized_copy() {
+        let asset: AssetRecord = serde_json::from_value(serde_json::json!({
+            "id": "a", "kind": "image", "role": "ground_truth", "original_name": "hero.png",
+            "mime": "image/png", "width": 144, "height": 256, "duration_seconds": null,
+            "fps": null, "frame_count": null, "sample_rate": null, "channels": null,
+            "codec": null, "size_bytes": 1, "sha256": "x", "stored_path": "/x.png",
+            "thumbnail_path": null, "waveform": null,
+            "facts": {"width": 768, "height": 1344}, "created_at": 0
+        }))
+        .expect("asset record");
+        let role = Role::from("ground_truth");
+        let got = attached([(&role, &asset)]);
+        assert_eq!(
+            got.get("ground_truth").and_then(|a| a.min_side_px),
+            Some(768)
+        );
+    }
 }

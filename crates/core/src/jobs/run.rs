@@ -34,6 +34,10 @@ pub async fn to_server(
     if !report.missing_nodes.is_empty() || !report.ready_profiles.contains(&prepared.plan.profile) {
         return Err(CoreError::ServerNotReady {
             verdict: report.verdict.clone(),
+            needs_device: report
+                .devices
+                .iter()
+                .any(|d| d.status == animatrix_workflow::DeviceStatus::Absent),
             detail: serde_json::to_string(&report).unwrap_or_default(),
         });
     }
