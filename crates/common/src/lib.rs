@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The one shape a failure takes at the edge of the product (UI, CLI, demo player).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct UserError {
     /// Stable machine code, `snake_case`, e.g. `image_too_small`. Never reworded once shipped.
     pub code: String,

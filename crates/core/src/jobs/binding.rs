@@ -41,7 +41,10 @@ impl InputDecl {
     }
 
     /// How the media crate imports it: `base` plus the manifest's minimum image side.
-    pub fn import_options(&self, base: &animatrix_media::ImportOptions) -> animatrix_media::ImportOptions {
+    pub fn import_options(
+        &self,
+        base: &animatrix_media::ImportOptions,
+    ) -> animatrix_media::ImportOptions {
         animatrix_media::ImportOptions {
             min_image_side: self.min_side,
             ..base.clone()

@@ -19,7 +19,7 @@ use crate::template::Template;
 use crate::timeline::{FramePlan, plan_frames};
 
 /// The control an issue belongs to, so the window shows it next to that control.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum IssueField {
     /// The template or server as a whole (mode switch).
@@ -75,7 +75,7 @@ impl IssueField {
 }
 
 /// One thing the user should know: a blocking issue (in [`Plan::issues`]) or a warning.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct PlanIssue {
     /// Stable machine code (the [`WorkflowError::code`] for blocking issues).
     pub code: String,
@@ -107,7 +107,7 @@ impl PlanIssue {
 }
 
 /// Length of the output.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct PlanTiming {
     pub fps: f64,
     pub frame_count: u32,
@@ -119,7 +119,7 @@ pub struct PlanTiming {
 }
 
 /// Whether a profile's preferred variant (e.g. High's bf16 model) applies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct VariantPlan {
     /// The variant, in user language ("bf16 model").
     pub label: String,
@@ -129,7 +129,7 @@ pub struct VariantPlan {
 }
 
 /// What a job will be, and what stops it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Plan {
     pub template: String,
     pub version: String,
