@@ -2,136 +2,14 @@
 //! real SQLite data dir per test: full runs, every failure class, cancel, concurrency, socket
 //! drops, server restarts, and kill -9 at random points followed by a reconciling restart.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+mod common;
+
+use std::path::PathBuf;
 use std::time::Duration;
 
-use fake_comfy::{FakeComfy, FakeComfyHandle, PromptFault};
+use common::{Env, fixture, job_id_of, last_json_line};
+use fake_comfy::PromptFault;
 use serde_json::Value;
-
-struct Env {
-    dir: tempfile::TempDir,
-    fake: FakeComfyHandle,
-}
-
-fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_animatrix"))
-}
-
-impl Env {
-    async fn new(exec_ms: u64) -> Env {
-        let fake = FakeComfy::builder()
-            .exec_ms(exec_ms)
-            .start()
-            .await
-            .expect("fake starts");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let env = Env { dir, fake };
-        let out = env
-            .run(&["endpoint", "add", "fake", &env.fake.base_url(), "--default"])
-            .await;
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        env
-    }
-
-    fn cmd(&self, args: &[&str]) -> tokio::process::Command {
-        let mut c = tokio::process::Command::new(bin());
-        c.args(args)
-            .env("ANIMATRIX_DATA_DIR", self.dir.path())
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true);
-        c
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().await.expect("cli runs")
-    }
-
-    async fn json(&self, args: &[&str]) -> Value {
-        let out = self.run(args).await;
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{args:?}: {e}\nstdout {}\nstderr {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
-    }
-
-    async fn submit_audio(&self, extra: &[&str]) -> Output {
-        let image = fixture("character.png");
-        let audio = fixture("speech.wav");
-        let mut args = vec!["submit", "--json"];
-        args.extend_from_slice(extra);
-        args.extend_from_slice(&[
-            "audio",
-            "--image",
-            &image,
-            "--audio",
-            &audio,
-            "--prompt",
-            "a knight singing opera",
-            "--profile",
-            "draft",
-        ]);
-        self.run(&args).await
-    }
-
-    async fn jobs(&self) -> Vec<Value> {
-        self.json(&["jobs", "--json", "--limit", "100"])
-            .await
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    async fn show(&self, id: &str) -> Value {
-        self.json(&["show", id, "--json"]).await
-    }
-
-    fn integrity_ok(&self) {
-        let conn =
-            rusqlite::Connection::open(self.dir.path().join("animatrix.sqlite3")).expect("db");
-        let r: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .expect("integrity_check");
-        assert_eq!(r, "ok");
-    }
-}
-
-fn last_json_line(out: &Output) -> Value {
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| {
-            panic!(
-                "no JSON on stdout: {text}\nstderr {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-    serde_json::from_str(line).expect("json line")
-}
-
-fn job_id_of(out: &Output) -> String {
-    last_json_line(out)["job_id"]
-        .as_str()
-        .expect("job_id")
-        .to_string()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audio_and_animate_move_complete_with_outputs_and_manifests() {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use animatrix_common::{Explain, UserError};
+use animatrix_common::{ErrorCode, Explain, UserError};
 use serde::Serialize;
 
 use crate::client::ComfyClient;
@@ -77,7 +77,7 @@ pub async fn doctor(client: &ComfyClient) -> DoctorReport {
                 report.vram_free = Some(gpu.vram_free);
             } else {
                 report.warnings.push(UserError::new(
-                    "server_has_no_gpu",
+                    ErrorCode::ServerHasNoGpu,
                     "The server has no graphics card; generating video would take far too long.",
                     "Use a server with an NVIDIA GPU (24 GB or more recommended for Wan 2.2 14B).",
                 ));
@@ -85,7 +85,7 @@ pub async fn doctor(client: &ComfyClient) -> DoctorReport {
             match report.comfyui_version.as_deref().and_then(parse_version) {
                 Some(v) if v < TESTED_COMFYUI_VERSION => report.warnings.push(
                     UserError::new(
-                        "server_version_old",
+                        ErrorCode::ServerVersionOld,
                         "The server runs an older ComfyUI than Animatrix Studio was tested with.",
                         "Ask the server operator to update ComfyUI to 0.3.64 or newer.",
                     )
@@ -93,7 +93,7 @@ pub async fn doctor(client: &ComfyClient) -> DoctorReport {
                 ),
                 Some(_) => {}
                 None => report.warnings.push(UserError::new(
-                    "server_version_unknown",
+                    ErrorCode::ServerVersionUnknown,
                     "The server did not say which ComfyUI version it runs.",
                     "Ask the server operator to update ComfyUI to 0.3.64 or newer.",
                 )),

@@ -4,13 +4,17 @@
 //! [`UserError`] (`code` + `message` + `suggestion` in user language) while `detail` keeps the
 //! exact cause for operators and the log.
 
+mod code;
+
+pub use code::{ErrorCode, ExitClass};
 use serde::{Deserialize, Serialize};
 
 /// The one shape a failure takes at the edge of the product (UI, CLI, demo player).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct UserError {
-    /// Stable machine code, `snake_case`, e.g. `image_too_small`. Never reworded once shipped.
-    pub code: String,
+    /// Stable machine code, e.g. `image_too_small` (see [`ErrorCode`]). Never reworded once
+    /// shipped; it decides the CLI's exit class.
+    pub code: ErrorCode,
     /// What happened, in user language. No node names, no stack traces.
     pub message: String,
     /// What the user can do about it.
@@ -21,13 +25,9 @@ pub struct UserError {
 }
 
 impl UserError {
-    pub fn new(
-        code: impl Into<String>,
-        message: impl Into<String>,
-        suggestion: impl Into<String>,
-    ) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>, suggestion: impl Into<String>) -> Self {
         Self {
-            code: code.into(),
+            code,
             message: message.into(),
             suggestion: suggestion.into(),
             detail: String::new(),
@@ -57,7 +57,7 @@ mod tests {
 
     #[test]
     fn detail_is_omitted_from_json_when_empty() {
-        let e = UserError::new("x", "m", "s");
+        let e = UserError::new(ErrorCode::Internal, "m", "s");
         let json = serde_json::to_string(&e).expect("serialize");
         assert!(!json.contains("detail"), "{json}");
         let json = serde_json::to_string(&e.with_detail("raw")).expect("serialize");

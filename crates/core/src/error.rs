@@ -1,7 +1,7 @@
 //! The core's error type. Each variant renders to a `UserError` at the edge; `detail` keeps the
 //! exact cause for the log and the operator view.
 
-use animatrix_common::{Explain, UserError};
+use animatrix_common::{ErrorCode, Explain, UserError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
@@ -110,64 +110,64 @@ impl Explain for CoreError {
             _ => {}
         }
         let detail = self.to_string();
-        let (code, message, suggestion): (&str, String, String) = match self {
+        let (code, message, suggestion): (ErrorCode, String, String) = match self {
             CoreError::DataDir { path, .. } => (
-                "data_dir_unusable",
+                ErrorCode::DataDirUnusable,
                 format!("Animatrix Studio cannot write to its data folder ({path})."),
                 "Check the folder's permissions and free disk space, or set ANIMATRIX_DATA_DIR to a writable folder.".into(),
             ),
             CoreError::NoDataDir => (
-                "data_dir_unknown",
+                ErrorCode::DataDirUnknown,
                 "Animatrix Studio could not find a data folder for your user account.".into(),
                 "Set the ANIMATRIX_DATA_DIR environment variable to a writable folder.".into(),
             ),
             CoreError::Database(_) | CoreError::Migration(_) | CoreError::Corrupt(_) => (
-                "storage_error",
+                ErrorCode::StorageError,
                 "The run history database could not be read or written.".into(),
                 "Close other copies of Animatrix Studio and try again; if it persists, see the log folder.".into(),
             ),
             CoreError::InvalidUrl { url, reason } => (
-                "invalid_url",
+                ErrorCode::InvalidUrl,
                 format!("\"{url}\" is not a usable server address: {reason}."),
                 "Enter a full address such as https://comfy.example.com (http or https).".into(),
             ),
             CoreError::InvalidEndpointName { .. } => (
-                "invalid_endpoint_name",
+                ErrorCode::InvalidEndpointName,
                 "Server names must be 1 to 64 characters: letters, digits, spaces, '-', '_' or '.'.".into(),
                 "Pick a short name such as \"studio-gpu\".".into(),
             ),
             CoreError::UnknownAuthKind { kind } => (
-                "unknown_auth_kind",
+                ErrorCode::UnknownAuthKind,
                 format!("\"{kind}\" is not a supported sign-in method."),
                 "Use one of: none, bearer, basic, header:<Header-Name>.".into(),
             ),
             CoreError::DuplicateEndpoint { name } => (
-                "duplicate_endpoint",
+                ErrorCode::DuplicateEndpoint,
                 format!("A server named \"{name}\" already exists."),
                 "Choose another name, or remove the existing server first.".into(),
             ),
             CoreError::EndpointNotFound { name } => (
-                "endpoint_not_found",
+                ErrorCode::EndpointNotFound,
                 format!("There is no server named \"{name}\"."),
                 "List servers with `animatrix endpoint list` or open Settings.".into(),
             ),
             CoreError::NoDefaultEndpoint => (
-                "no_default_endpoint",
+                ErrorCode::NoDefaultEndpoint,
                 "No server is selected for generating.".into(),
                 "Add a server in Settings and mark it as default.".into(),
             ),
             CoreError::SecretRequired { kind } => (
-                "secret_required",
+                ErrorCode::SecretRequired,
                 format!("The sign-in method \"{kind}\" needs a token or password."),
                 "Enter the secret when adding the server; it is stored in your OS keychain.".into(),
             ),
             CoreError::KeychainUnavailable { .. } => (
-                "keychain_unavailable",
+                ErrorCode::KeychainUnavailable,
                 "Your system keychain is not reachable, so the server secret cannot be stored safely.".into(),
                 keychain_fix_hint().into(),
             ),
             CoreError::Keychain { .. } => (
-                "keychain_error",
+                ErrorCode::KeychainError,
                 "The system keychain refused the request.".into(),
                 "Unlock your keychain and try again.".into(),
             ),
@@ -175,105 +175,105 @@ impl Explain for CoreError {
                 unreachable_explained()
             }
             CoreError::AssetNotFound { id } => (
-                "asset_not_found",
+                ErrorCode::AssetNotFound,
                 format!("The stored input \"{id}\" is missing."),
                 "Attach the file again.".into(),
             ),
             CoreError::JobNotFound { id } => (
-                "job_not_found",
+                ErrorCode::JobNotFound,
                 format!("There is no run with the id \"{id}\"."),
                 "List runs with `animatrix jobs` and use the id (or a unique prefix of 6+ characters).".into(),
             ),
             CoreError::InvalidSetting { key, reason } => (
-                "invalid_setting",
+                ErrorCode::InvalidSetting,
                 format!("The setting \"{key}\" is not valid: {reason}."),
                 "Correct the value and try again.".into(),
             ),
             CoreError::DemoPackCorrupt { .. } => (
-                "demo_pack_corrupt",
+                ErrorCode::DemoPackCorrupt,
                 "This file is not a readable demo pack: it is damaged, incomplete or of another kind.".into(),
                 "Copy the .animatrix-demo file again from its source (the copy may have been cut short) and import it again.".into(),
             ),
             CoreError::DemoPackTampered { member, .. } => (
-                "demo_pack_tampered",
+                ErrorCode::DemoPackTampered,
                 format!("The demo pack was changed after it was made (\"{member}\" does not match its checksum), so nothing was imported."),
                 "Ask for a fresh export of the pack from the machine that made it.".into(),
             ),
             CoreError::DemoPackUnsafePath { member } => (
-                "demo_pack_unsafe_path",
+                ErrorCode::DemoPackUnsafePath,
                 format!("The demo pack contains a file name that could write outside the app's folder (\"{member}\"), so nothing was imported."),
                 "Only import demo packs exported by Animatrix Studio from a source you trust.".into(),
             ),
             CoreError::DemoPackUnsupportedVersion { version, .. } => (
-                "demo_pack_unsupported_version",
+                ErrorCode::DemoPackUnsupportedVersion,
                 format!("This demo pack uses a format this version of Animatrix Studio does not know (version {version})."),
                 "Update Animatrix Studio, or export the pack again with this version.".into(),
             ),
             CoreError::DemoPackTooLarge { .. } => (
-                "demo_pack_too_large",
+                ErrorCode::DemoPackTooLarge,
                 "The demo pack is larger than allowed or expands to far more data than it claims, so nothing was imported.".into(),
                 "Export fewer runs per pack, and only import packs made by Animatrix Studio.".into(),
             ),
             CoreError::DemoRunNotExportable { id, reason } => (
-                "demo_run_not_exportable",
+                ErrorCode::DemoRunNotExportable,
                 format!("The run \"{id}\" cannot go into a demo pack: {reason}."),
                 "Pick completed runs whose video is still on this computer (see `animatrix jobs --status completed`).".into(),
             ),
             CoreError::DemoRunNotPlayable { id, reason } => (
-                "demo_run_not_playable",
+                ErrorCode::DemoRunNotPlayable,
                 format!("The run \"{id}\" cannot be performed: {reason}."),
                 "Pick a completed run, for example one marked Demo in the gallery.".into(),
             ),
             CoreError::Internal(_) => (
-                "internal_error",
+                ErrorCode::Internal,
                 "Animatrix Studio could not complete this action.".into(),
                 "Try again. If it keeps happening, send the log folder to support.".into(),
             ),
             CoreError::InputNotAccepted { role, accepted } => (
-                "input_not_accepted",
+                ErrorCode::InputNotAccepted,
                 format!("This studio takes no \"{role}\" input."),
                 format!("Attach only what it takes: {}.", accepted.join(", ")),
             ),
             CoreError::NotReady { issue } => {
                 return UserError::new(
-                    issue.code.clone(),
+                    issue.code,
                     issue.message.clone(),
                     issue.suggestion.clone(),
                 )
                 .with_detail(detail);
             }
             CoreError::ServerNotReady { verdict, .. } => (
-                "server_not_ready",
+                ErrorCode::ServerNotReady,
                 format!("This server cannot run it: {verdict}."),
                 "Ask your operator to install them (animatrix templates lists what is missing), or pick another quality profile.".into(),
             ),
             CoreError::TemplateIncompatible { .. } => (
-                "template_incompatible",
+                ErrorCode::TemplateIncompatible,
                 "This server's version does not accept the generation recipe.".into(),
                 "Update the server's ComfyUI and custom nodes, or ask your operator.".into(),
             ),
             CoreError::ServerNoOutput { .. } => (
-                "server_no_output",
+                ErrorCode::ServerNoOutput,
                 "The server finished the run but produced no video.".into(),
                 "Generate again; if it happens again, send the run's details to the server operator.".into(),
             ),
             CoreError::DownloadMismatch { .. } => (
-                "download_mismatch",
+                ErrorCode::DownloadMismatch,
                 "The finished video did not arrive complete from the server.".into(),
                 "Check the connection and Retry the run; the server usually still has the file.".into(),
             ),
             CoreError::OutputNotMedia { .. } => (
-                "output_not_media",
+                ErrorCode::OutputNotMedia,
                 "The server sent something that is not a playable video.".into(),
                 "A proxy in front of the server may have answered instead of it: ask your operator, then Retry.".into(),
             ),
             CoreError::DemoRunNotSendable { .. } => (
-                "demo_run_not_sendable",
+                ErrorCode::DemoRunNotSendable,
                 "This is a demo run: it is performed from its recording, never sent to a server.".into(),
                 "Use Perform to show it, or copy its settings to the composer and Generate with your own server.".into(),
             ),
             CoreError::Io { path, .. } => (
-                "io_error",
+                ErrorCode::IoError,
                 format!("A file could not be read or written ({path})."),
                 "Check that the file exists and that the disk is not full.".into(),
             ),
@@ -294,9 +294,9 @@ pub fn keychain_fix_hint() -> &'static str {
 }
 
 /// Placeholder arm for variants explained by their own layer before the match.
-fn unreachable_explained() -> (&'static str, String, String) {
+fn unreachable_explained() -> (ErrorCode, String, String) {
     (
-        "internal_error",
+        ErrorCode::Internal,
         "Something went wrong.".into(),
         "See the log.".into(),
     )

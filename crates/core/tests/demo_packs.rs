@@ -142,7 +142,7 @@ fn sha_file(path: &str) -> String {
 }
 
 fn code(e: &CoreError) -> String {
-    e.explain().code
+    e.explain().code.to_string()
 }
 
 // ---- pack surgery -----------------------------------------------------------------------

@@ -1,6 +1,6 @@
 //! The one error type of the media crate, with a stable code per variant.
 
-use animatrix_common::{Explain, UserError};
+use animatrix_common::{ErrorCode, Explain, UserError};
 
 use crate::sniff::MediaKind;
 
@@ -119,28 +119,28 @@ impl MediaError {
     }
 
     /// The stable machine code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            MediaError::FileEmpty { .. } => "file_empty",
-            MediaError::FileNotFound { .. } => "file_not_found",
-            MediaError::NotAFile { .. } => "file_not_regular",
-            MediaError::UnsupportedType { .. } => "unsupported_type",
-            MediaError::TypeMismatch { .. } => "type_mismatch",
-            MediaError::FileTooLarge { .. } => "file_too_large",
-            MediaError::FileTruncated { .. } => "file_truncated",
-            MediaError::FileCorrupt { .. } => "file_corrupt",
-            MediaError::ImageTooSmall { .. } => "image_too_small",
-            MediaError::ImageTooLarge { .. } => "image_too_large",
-            MediaError::AudioEmpty { .. } => "audio_empty",
-            MediaError::AudioSilent { .. } => "audio_silent",
-            MediaError::AudioTooLong { .. } => "audio_too_long",
-            MediaError::AudioHeaderInvalid { .. } => "audio_header_invalid",
-            MediaError::VideoNoVideoTrack { .. } => "video_no_video_track",
-            MediaError::VideoCodecUnsupported { .. } => "video_codec_unsupported",
-            MediaError::VideoTooLong { .. } => "video_too_long",
-            MediaError::PreviewUnavailable { .. } => "video_preview_unavailable",
-            MediaError::InvalidOption { .. } => "invalid_option",
-            MediaError::Io { .. } => "io",
+            MediaError::FileEmpty { .. } => ErrorCode::FileEmpty,
+            MediaError::FileNotFound { .. } => ErrorCode::FileNotFound,
+            MediaError::NotAFile { .. } => ErrorCode::FileNotRegular,
+            MediaError::UnsupportedType { .. } => ErrorCode::UnsupportedType,
+            MediaError::TypeMismatch { .. } => ErrorCode::TypeMismatch,
+            MediaError::FileTooLarge { .. } => ErrorCode::FileTooLarge,
+            MediaError::FileTruncated { .. } => ErrorCode::FileTruncated,
+            MediaError::FileCorrupt { .. } => ErrorCode::FileCorrupt,
+            MediaError::ImageTooSmall { .. } => ErrorCode::ImageTooSmall,
+            MediaError::ImageTooLarge { .. } => ErrorCode::ImageTooLarge,
+            MediaError::AudioEmpty { .. } => ErrorCode::AudioEmpty,
+            MediaError::AudioSilent { .. } => ErrorCode::AudioSilent,
+            MediaError::AudioTooLong { .. } => ErrorCode::AudioTooLong,
+            MediaError::AudioHeaderInvalid { .. } => ErrorCode::AudioHeaderInvalid,
+            MediaError::VideoNoVideoTrack { .. } => ErrorCode::VideoNoVideoTrack,
+            MediaError::VideoCodecUnsupported { .. } => ErrorCode::VideoCodecUnsupported,
+            MediaError::VideoTooLong { .. } => ErrorCode::VideoTooLong,
+            MediaError::PreviewUnavailable { .. } => ErrorCode::VideoPreviewUnavailable,
+            MediaError::InvalidOption { .. } => ErrorCode::InvalidOption,
+            MediaError::Io { .. } => ErrorCode::MediaIo,
         }
     }
 }

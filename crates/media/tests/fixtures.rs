@@ -26,7 +26,7 @@ fn facts(name: &str) -> MediaFacts {
 fn probe_code(name: &str) -> &'static str {
     match probe(&fixture(name), &Limits::default()) {
         Ok(f) => panic!("{name} should be refused, got {f:?}"),
-        Err(e) => e.code(),
+        Err(e) => e.code().as_str(),
     }
 }
 

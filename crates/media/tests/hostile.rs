@@ -76,7 +76,7 @@ fn child() {
     let (peak, _) = peak_and_rss();
     println!(
         "RESULT code={} ms={} growth={}",
-        code.unwrap_or("ok"),
+        code.map(|c| c.as_str()).unwrap_or("ok"),
         started.elapsed().as_millis(),
         peak.saturating_sub(before)
     );

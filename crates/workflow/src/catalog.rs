@@ -24,7 +24,7 @@ pub struct Catalog {
 pub struct RejectedTemplate {
     pub folder: PathBuf,
     /// The [`WorkflowError::code`] of the reason.
-    pub code: String,
+    pub code: animatrix_common::ErrorCode,
     /// The exact reason, for the log and the operator.
     pub reason: String,
 }
@@ -33,7 +33,7 @@ impl RejectedTemplate {
     fn new(folder: &Path, e: &WorkflowError) -> Self {
         Self {
             folder: folder.to_path_buf(),
-            code: e.code().to_owned(),
+            code: e.code(),
             reason: e.to_string(),
         }
     }

@@ -6,6 +6,7 @@ use crate::WorkflowError;
 use crate::manifest::{InputKind, Manifest, Profile, Timeline, TimelineSource};
 use crate::plan::{IssueField, PlanIssue};
 use crate::settings::JobSettings;
+use animatrix_common::ErrorCode;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct FramePlan {
@@ -160,7 +161,7 @@ fn audio(
     let mut warnings = Vec::new();
     if used + EPS < duration {
         warnings.push(PlanIssue::warning(
-            "audio_trimmed",
+            ErrorCode::AudioTrimmed,
             IssueField::input(role),
             format!(
                 "Only the first {} of the {} will be performed.",
@@ -195,7 +196,7 @@ fn fixed(m: &Manifest, profile: &Profile, target: Option<f64>) -> Result<FramePl
     if frames > cap_frames {
         frames = (cap_frames.saturating_sub(1) / 4) * 4 + 1;
         warnings.push(PlanIssue::warning(
-            "duration_capped",
+            ErrorCode::DurationCapped,
             IssueField::TargetDuration,
             format!(
                 "This quality profile makes at most {} of video.",
@@ -251,7 +252,7 @@ fn video(
     let mut warnings = Vec::new();
     if used < u64::from(frames) {
         warnings.push(PlanIssue::warning(
-            "video_trimmed",
+            ErrorCode::VideoTrimmed,
             IssueField::input(role),
             format!(
                 "Only the first {} of the {} will be used.",

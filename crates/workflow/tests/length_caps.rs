@@ -33,7 +33,7 @@ fn planned(t: &Template, s: &JobSettings) -> (u32, u32, Vec<(String, String)>, V
         .warnings
         .iter()
         .filter(|w| w.code != "profile_fallback")
-        .map(|w| (w.code.clone(), w.message.clone()))
+        .map(|w| (w.code.to_string(), w.message.clone()))
         .collect();
     (b.frame_count, b.chunk_count, warnings, b.graph)
 }

@@ -47,7 +47,7 @@ fn one_issue(
     assert_eq!(p.issues.len(), 1, "{name}: {:#?}", p.issues);
     let i = &p.issues[0];
     assert!(!i.message.is_empty() && !i.suggestion.is_empty(), "{i:?}");
-    (i.code.clone(), i.field.clone(), i.message.clone())
+    (i.code.to_string(), i.field.clone(), i.message.clone())
 }
 
 #[test]

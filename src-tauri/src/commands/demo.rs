@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use animatrix_common::UserError;
+use animatrix_common::{ErrorCode, UserError};
 use animatrix_core::demo::{
     self, DemoSettings, DemoTimeline, ExportOptions, ExportSummary, ImportSummary, PerformOutcome,
 };
@@ -60,7 +60,7 @@ pub async fn demo_export(
     let studio = state.studio()?;
     if job_ids.is_empty() {
         return Err(UserError::new(
-            "demo_export_empty",
+            ErrorCode::DemoExportEmpty,
             "Choose at least one finished run to put in the demo pack.",
             "Tick the runs you want to show, then export again.",
         ));
@@ -181,7 +181,7 @@ pub async fn demo_perform(
     match done_rx.await {
         Ok(result) => result.map_err(|e| explain("demo_perform", e)),
         Err(_) => Err(UserError::new(
-            "demo_stopped",
+            ErrorCode::DemoStopped,
             "The demo performance was stopped.",
             "Press Generate to perform it again.",
         )),

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use animatrix_common::UserError;
+use animatrix_common::{ErrorCode, UserError};
 use animatrix_core::CoreError;
 use animatrix_core::api::{CardPage, JobDetail};
 use animatrix_core::jobs::{JobQuery, JobRecord, JobRequest};
@@ -122,7 +122,7 @@ pub fn open_folder(command: &'static str, dir: &Path) -> Result<(), UserError> {
     opener::open(dir).map_err(|e| {
         tracing::warn!(command, dir = %dir.display(), error = %e, "could not open the folder");
         UserError::new(
-            "folder_open_failed",
+            ErrorCode::FolderOpenFailed,
             "The folder could not be opened in your file manager.",
             format!("Open it yourself: {}", dir.display()),
         )
@@ -144,7 +144,7 @@ pub async fn export_video(
         .map_err(|e| explain("export_video", e))?;
     let Some(video) = job.video_path().map(str::to_string) else {
         return Err(UserError::new(
-            "run_has_no_video",
+            ErrorCode::RunHasNoVideo,
             "This run has no finished video to export.",
             "Wait until the run is done, or Retry it.",
         )
@@ -177,7 +177,7 @@ pub async fn export_video(
         Err(e) => {
             tracing::warn!(job_id = %job.id, to = %target.display(), error = %e, "video export failed");
             Err(UserError::new(
-                "export_failed",
+                ErrorCode::ExportFailed,
                 "The video could not be saved there.",
                 "Choose another folder you can write to, with enough free space.",
             )

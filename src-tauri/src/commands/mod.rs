@@ -15,7 +15,7 @@ pub mod jobs;
 pub mod operator;
 pub mod templates;
 
-use animatrix_common::{Explain, UserError};
+use animatrix_common::{ErrorCode, Explain, UserError};
 use animatrix_core::CoreError;
 
 /// Expands the command list into the names (`COMMANDS`) and the tauri-specta builder that is
@@ -52,7 +52,7 @@ pub(crate) fn explain(command: &'static str, err: CoreError) -> UserError {
 /// The error for a bug on our side (a panicked task): nothing the user did.
 pub(crate) fn internal(command: &str, detail: String) -> UserError {
     UserError::new(
-        "app_internal",
+        ErrorCode::AppInternal,
         "The app could not complete this action.",
         "Try again. If it keeps happening, restart the app and send the log file to support.",
     )

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use animatrix_common::{Explain, UserError};
+use animatrix_common::{ErrorCode, Explain, UserError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FakeComfyError {
@@ -60,6 +60,8 @@ impl Explain for FakeComfyError {
                 "Check the folder exists and is writable.",
             ),
         };
-        UserError::new(code, message, suggestion).with_detail(self.to_string())
+        // Test infrastructure, not the product: its own code travels in the detail.
+        UserError::new(ErrorCode::Internal, message, suggestion)
+            .with_detail(format!("{code}: {self}"))
     }
 }

@@ -516,7 +516,7 @@ impl Run<'_> {
             });
         }
 
-        if let Some(kind) = outputs::output_kind(&class) {
+        if let Some(kind) = outputs::output_kind(&class).filter(|_| !fault.no_outputs) {
             let duplicate = fault.duplicate_output_in.as_deref();
             let ui = self
                 .write_outputs(kind, &inputs, duplicate)

@@ -58,6 +58,8 @@ pub struct PromptFault {
     /// Output nodes also write a different file with the same name into this subfolder and
     /// report both (two outputs that only their subfolder tells apart).
     pub duplicate_output_in: Option<String>,
+    /// Output nodes run but save nothing (a graph whose saver was bypassed): success, no files.
+    pub no_outputs: bool,
 }
 
 impl PromptFault {
@@ -119,6 +121,12 @@ impl PromptFault {
         self
     }
 
+    /// Output nodes save nothing: the prompt succeeds with no files.
+    pub fn no_outputs(mut self) -> Self {
+        self.no_outputs = true;
+        self
+    }
+
     /// Each output node also writes a same-named, different file under `subfolder`.
     pub fn duplicate_output_in(mut self, subfolder: impl Into<String>) -> Self {
         self.duplicate_output_in = Some(subfolder.into());
@@ -144,6 +152,7 @@ impl PromptFault {
         if other.duplicate_output_in.is_some() {
             self.duplicate_output_in = other.duplicate_output_in.clone();
         }
+        self.no_outputs |= other.no_outputs;
     }
 }
 

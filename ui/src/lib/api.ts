@@ -83,7 +83,7 @@ export async function videoUrl(path: string): Promise<string> {
   const response = await fetch(convertFileSrc(path));
   if (!response.ok) {
     throw {
-      code: 'video_unreadable',
+      code: 'local_file_error',
       message: 'This video could not be opened.',
       suggestion: 'Reveal the run in its folder and check that the file is still there.',
       detail: `${path}: HTTP ${response.status}`,

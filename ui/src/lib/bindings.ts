@@ -278,6 +278,14 @@ warnings: UserError[] }
  * the keychain except to authenticate a request.
  */
 export type EndpointView = { name: string; base_url: string; auth: AuthKind; is_default: boolean; has_secret: boolean }
+/**
+ * A stable machine code (see the module docs).
+ */
+export type ErrorCode = "internal_error" | "app_internal" | "not_in_app" | "storage_error" | "io_error" | "io" | "local_file_error" | "disk_full" | "data_dir_unusable" | "data_dir_unknown" | "keychain_unavailable" | "keychain_error" | "client_setup_failed" | "export_failed" | "folder_open_failed" | "open_failed" | "app_version_invalid" | "template_io" | "template_parse" | "template_invalid" | "template_folder_mismatch" | "template_bind_invariant" | "template_duplicate" | "template_duplicate_studio" | "template_mode_label_conflict" | "template_sub_mode_mixed" | "invalid_input" | "invalid_setting" | "invalid_url" | "invalid_server_address" | "invalid_auth_header" | "invalid_endpoint_name" | "unknown_auth_kind" | "duplicate_endpoint" | "endpoint_not_found" | "no_default_endpoint" | "secret_required" | "secret_unreadable" | "job_not_found" | "asset_not_found" | "run_has_no_video" | "invalid_option" | "file_empty" | "file_not_found" | "file_not_regular" | "file_too_large" | "file_truncated" | "file_corrupt" | "unsupported_type" | "type_mismatch" | "image_too_small" | "image_too_large" | "audio_empty" | "audio_silent" | "audio_header_invalid" | "audio_too_long" | "video_no_video_track" | "video_codec_unsupported" | "video_too_long" | "video_preview_unavailable" | "template_not_found" | "template_mismatch" | "mode_not_found" | "sub_mode_not_found" | "unknown_profile" | "unknown_aspect" | "unknown_framing" | "unknown_parameter" | "parameter_wrong_type" | "parameter_out_of_range" | "parameter_invalid_choice" | "invalid_seed" | "prompt_empty" | "prompt_too_long" | "missing_input" | "unexpected_input" | "input_not_accepted" | "input_not_bound" | "too_many_files" | "invalid_input_name" | "invalid_job_id" | "missing_media_fact" | "invalid_media_fact" | "invalid_target_duration" | "points_not_supported" | "missing_points" | "too_many_points" | "point_out_of_range" | "point_outside_frame" | "setting_too_large" | "setting_too_small" | "setting_wrong_kind" | "demo_pack_corrupt" | "demo_pack_tampered" | "demo_pack_unsafe_path" | "demo_pack_unsupported_version" | "demo_pack_too_large" | "demo_run_not_exportable" | "demo_run_not_playable" | "demo_run_not_sendable" | "demo_export_empty" | "server_not_found" | "server_unreachable" | "server_timeout" | "tls_certificate_invalid" | "auth_rejected" | "auth_forbidden" | "not_found" | "network_error" | "server_error" | "malformed_response" | "response_too_large" | "unexpected_response" | "unsafe_server_file_name" | "object_info_invalid" | "system_stats_invalid" | "live_updates_unavailable" | "event_hub_stopped" | "prompt_answer_lost" | "upload_refused_by_proxy" | "download_too_slow" | "download_unexpected_content" | "server_unusable" | "server_version_old" | "server_version_unknown" | "server_has_no_gpu" | "server_not_ready" | "nodes_missing" | "device_required" | "profile_unavailable" | "template_incompatible" | "server_missing_extension" | "server_missing_model" | "server_input_unreadable" | "workflow_invalid" | "workflow_incompatible" | "workflow_missing" | "workflow_no_outputs" | "workflow_setting_missing" | "prompt_rejected" | "upload_too_large" | "execution_error" | "generation_failed" | "generation_interrupted" | "server_out_of_memory" | "server_file_missing" | "server_model_broken" | "model_download_failed" | "lost_on_server" | "server_no_output" | "output_not_media" | "download_mismatch" | "download_incomplete" | "download_too_large" | "cancelled" | "demo_stopped" | "guidance_only" | "audio_trimmed" | "video_trimmed" | "duration_capped" | "device_unknown" | "points_unscaled" | "profile_fallback" | 
+/**
+ * A code this build does not know.
+ */
+"unknown"
 export type EventData = 
 /**
  * The job entered `state` (with the failure for `failed`).
@@ -647,7 +655,7 @@ export type PlanIssue = {
 /**
  * Stable machine code (the [`WorkflowError::code`] for blocking issues).
  */
-code: string; field: IssueField; message: string; 
+code: ErrorCode; field: IssueField; message: string; 
 /**
  * What to do about it; empty when there is nothing to do.
  */
@@ -859,9 +867,10 @@ export type UpdateEndpointRequest = { name: string; base_url: string; auth: Auth
  */
 export type UserError = { 
 /**
- * Stable machine code, `snake_case`, e.g. `image_too_small`. Never reworded once shipped.
+ * Stable machine code, e.g. `image_too_small` (see [`ErrorCode`]). Never reworded once
+ * shipped; it decides the CLI's exit class.
  */
-code: string; 
+code: ErrorCode; 
 /**
  * What happened, in user language. No node names, no stack traces.
  */

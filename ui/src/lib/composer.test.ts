@@ -153,7 +153,7 @@ describe('drops go to the first chip of their kind with room', () => {
         probe('/v.wav', 'audio'),
         probe('/m.mp4', 'video'),
         probe('/show.animatrix-demo', 'demo_pack'),
-        { path: '/x.txt', kind: null, error: { code: 'unsupported', message: 'x.txt is not a file the studio can use.', suggestion: '', detail: '' } },
+        { path: '/x.txt', kind: null, error: { code: 'unsupported_type', message: 'x.txt is not a file the studio can use.', suggestion: '', detail: '' } },
       ],
       MOVE,
       { motion_video: [vid] },

@@ -70,7 +70,7 @@ describe('a calm composer', () => {
 
   it('an issue of a control the template has none of is said at the summary; warnings are muted', () => {
     const plan = fakePlan(request(), {
-      issues: [{ code: 'x', field: { kind: 'framing' }, message: 'No framing here.', suggestion: '' }],
+      issues: [{ code: 'unknown_framing', field: { kind: 'framing' }, message: 'No framing here.', suggestion: '' }],
       warnings: [{ code: 'video_trimmed', field: { kind: 'input', role: 'motion_video' }, message: 'Only the first 5 s are used.', suggestion: '' }],
     });
     const c = ctx({ touched: true, planState: { plan, error: null, key: 'k' } });
@@ -123,7 +123,7 @@ describe('what else stops Generate', () => {
     const failed: PreflightResult = {
       endpoint: 'lab',
       reports: [],
-      error: { code: 'unreachable', message: 'The server does not answer.', suggestion: '', detail: '' },
+      error: { code: 'server_unreachable', message: 'The server does not answer.', suggestion: '', detail: '' },
     };
     expect(readinessLine(failed, S2V)).toBe('Could not check your server “lab”: The server does not answer.');
     expect(readinessLine(null, S2V)).toBeNull();

@@ -6,6 +6,7 @@ import { findTemplate } from './catalog';
 import { fieldKey } from './composer';
 import type {
   AssetRecord,
+  ErrorCode,
   IssueField,
   JobCard,
   JobRecord,
@@ -104,7 +105,7 @@ export function card(over: Partial<JobRecord> & Pick<JobRecord, 'id'>, extra: Pa
   return { job: record(over), preview_path: null, ...extra };
 }
 
-function issue(code: string, field: IssueField, message: string, suggestion = ''): PlanIssue {
+function issue(code: ErrorCode, field: IssueField, message: string, suggestion = ''): PlanIssue {
   return { code, field, message, suggestion };
 }
 
@@ -125,7 +126,7 @@ export function fakePlan(req: JobRequest, extra: { issues?: PlanIssue[]; warning
     issues.push(issue('missing_points', { kind: 'points' }, 'Mark the person first.', 'Tap the person in the first frame of the video.'));
   }
   if (t.takes_prompt && req.settings.prompt.trim() === '') {
-    issues.push(issue('empty_prompt', { kind: 'prompt' }, 'Describe the shot in the prompt.', 'Write what the character should do, then generate.'));
+    issues.push(issue('prompt_empty', { kind: 'prompt' }, 'Describe the shot in the prompt.', 'Write what the character should do, then generate.'));
   }
   issues.push(...(extra.issues ?? []));
   issues.sort((a, b) => rank(a.field) - rank(b.field));

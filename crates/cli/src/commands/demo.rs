@@ -1,5 +1,6 @@
 //! `animatrix demo export|import|play`: offline demo packs over `animatrix_core::demo`.
 
+use animatrix_common::ErrorCode;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use animatrix_core::demo::{ExportOptions, Pace};
 use animatrix_core::jobs::JobUpdate;
 use clap::Subcommand;
 
-use crate::exit::{Failure, FailureClass};
+use crate::exit::Failure;
 use crate::output::{print_json, print_json_line};
 
 #[derive(Debug, Subcommand)]
@@ -67,7 +68,7 @@ pub async fn run(studio: &Studio, cmd: DemoCmd, json: bool) -> Result<(), Failur
                     },
                 )
                 .await
-                .map_err(failure)?;
+                .map_err(Failure::from)?;
             if json {
                 print_json(&summary);
             } else {
@@ -86,7 +87,7 @@ pub async fn run(studio: &Studio, cmd: DemoCmd, json: bool) -> Result<(), Failur
             Ok(())
         }
         DemoCmd::Import { file } => {
-            let summary = studio.demo_import(&file).await.map_err(failure)?;
+            let summary = studio.demo_import(&file).await.map_err(Failure::from)?;
             if json {
                 print_json(&summary);
             } else {
@@ -119,14 +120,11 @@ pub async fn run(studio: &Studio, cmd: DemoCmd, json: bool) -> Result<(), Failur
             let pace = match (seconds, real_time) {
                 (_, true) => Pace::RealTime,
                 (Some(0), _) => {
-                    return Err(Failure {
-                        error: animatrix_common::UserError::new(
-                            "invalid_setting",
-                            "--seconds must be at least 1.",
-                            "Use --real-time for the recorded pace.",
-                        ),
-                        class: FailureClass::InvalidInput,
-                    });
+                    return Err(Failure::from_user_error(animatrix_common::UserError::new(
+                        ErrorCode::InvalidSetting,
+                        "--seconds must be at least 1.",
+                        "Use --real-time for the recorded pace.",
+                    )));
                 }
                 (Some(s), _) => Pace::CompressedTo(Duration::from_secs(u64::from(s))),
                 (None, false) => studio.demo_settings().await?.pace(),
@@ -134,15 +132,6 @@ pub async fn run(studio: &Studio, cmd: DemoCmd, json: bool) -> Result<(), Failur
             play(studio, &job, pace, json).await
         }
     }
-}
-
-/// Bad packs are the user's input: exit 2, like any refused file.
-fn failure(e: animatrix_core::CoreError) -> Failure {
-    let mut f = Failure::from(e);
-    if f.error.code.starts_with("demo_") {
-        f.class = FailureClass::InvalidInput;
-    }
-    f
 }
 
 async fn play(studio: &Studio, job: &str, pace: Pace, json: bool) -> Result<(), Failure> {
@@ -162,7 +151,7 @@ async fn play(studio: &Studio, job: &str, pace: Pace, json: bool) -> Result<(), 
     let outcome = studio
         .demo_perform(job, pace, show)
         .await
-        .map_err(failure)?;
+        .map_err(Failure::from)?;
     if json {
         print_json_line(&serde_json::json!({
             "job_id": outcome.job_id,

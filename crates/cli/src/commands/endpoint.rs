@@ -2,11 +2,11 @@
 
 use std::io::{IsTerminal, Read};
 
-use animatrix_common::UserError;
+use animatrix_common::{ErrorCode, UserError};
 use animatrix_core::{AuthKind, NewEndpoint, Studio};
 
 use crate::cli::{EndpointAdd, EndpointCmd};
-use crate::exit::{Failure, FailureClass};
+use crate::exit::Failure;
 use crate::output::print_json;
 
 pub async fn run(studio: &Studio, cmd: EndpointCmd, json: bool) -> Result<(), Failure> {
@@ -106,26 +106,20 @@ fn read_secret(auth: &AuthKind) -> Result<String, Failure> {
         buf.lines().next().unwrap_or_default().to_string()
     };
     if matches!(auth, AuthKind::Basic) && !secret.contains(':') {
-        return Err(Failure {
-            error: UserError::new(
-                "invalid_input",
-                "A basic sign-in secret must be written as user:password.",
-                "Pipe or type the secret as user:password.",
-            ),
-            class: FailureClass::InvalidInput,
-        });
+        return Err(Failure::from_user_error(UserError::new(
+            ErrorCode::InvalidInput,
+            "A basic sign-in secret must be written as user:password.",
+            "Pipe or type the secret as user:password.",
+        )));
     }
     Ok(secret)
 }
 
 fn io_failure(e: std::io::Error) -> Failure {
-    Failure {
-        error: UserError::new(
-            "secret_unreadable",
+    Failure::from_user_error(UserError::new(
+            ErrorCode::SecretUnreadable,
             "The secret could not be read from the terminal or standard input.",
             "Pipe the secret on standard input, e.g. `printf %s \"$TOKEN\" | animatrix endpoint add ...`.",
         )
-        .with_detail(e.to_string()),
-        class: FailureClass::InvalidInput,
-    }
+        .with_detail(e.to_string()))
 }

@@ -1,5 +1,6 @@
 //! Job commands: submit, graph, watch, jobs, show, cancel, retry, replay, outputs, recover.
 
+use animatrix_common::ErrorCode;
 use animatrix_core::Studio;
 use animatrix_core::jobs::{JobQuery, JobState, OutputKind};
 
@@ -186,7 +187,7 @@ pub async fn run(studio: &Studio, cmd: Command, g: &Global) -> Result<(), Failur
         Command::Recover => {
             let ids = studio.recover().await?;
             if !json {
-                println!("reconciling {} unfinished job(s)", ids.len());
+                println!("reconciling {} job(s) with their servers", ids.len());
             }
             if g.wait {
                 for id in &ids {
@@ -214,13 +215,14 @@ fn open_file(path: &str) -> Result<(), Failure> {
         .arg(path)
         .spawn()
         .map(|_| ())
-        .map_err(|e| Failure {
-            error: animatrix_common::UserError::new(
-                "open_failed",
-                "The video could not be opened.",
-                "Open the path printed by `animatrix outputs JOB --path` yourself.",
+        .map_err(|e| {
+            Failure::from_user_error(
+                animatrix_common::UserError::new(
+                    ErrorCode::OpenFailed,
+                    "The video could not be opened.",
+                    "Open the path printed by `animatrix outputs JOB --path` yourself.",
+                )
+                .with_detail(e.to_string()),
             )
-            .with_detail(e.to_string()),
-            class: crate::exit::FailureClass::Other,
         })
 }

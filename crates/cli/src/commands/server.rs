@@ -1,11 +1,12 @@
 //! `animatrix doctor` and `animatrix templates`.
 
-use animatrix_common::UserError;
+use animatrix_common::{ErrorCode, UserError};
 use animatrix_core::Studio;
 use serde_json::json;
 
-use crate::exit::{Failure, FailureClass};
+use crate::exit::Failure;
 use crate::output::print_json;
+use animatrix_common::ExitClass;
 
 pub async fn doctor(studio: &Studio, endpoint: Option<String>, json: bool) -> Result<(), Failure> {
     let (name, report) = studio.test_endpoint(endpoint.as_deref()).await?;
@@ -48,14 +49,14 @@ pub async fn doctor(studio: &Studio, endpoint: Option<String>, json: bool) -> Re
         // The report is already printed; the exit code says "not usable".
         let first = report.problems.first().cloned().unwrap_or_else(|| {
             UserError::new(
-                "server_unusable",
+                ErrorCode::ServerUnusable,
                 "The server is not usable.",
                 "See the report above.",
             )
         });
         Err(Failure {
             error: first,
-            class: FailureClass::ServerUnreachable,
+            class: ExitClass::ServerUnreachable,
         })
     }
 }

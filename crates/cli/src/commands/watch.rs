@@ -1,6 +1,7 @@
 //! Following jobs on the terminal: a progress bar on a TTY, stage lines otherwise, JSON lines
 //! with `--json`; the exit code follows how the job ended.
 
+use animatrix_common::ErrorCode;
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -8,8 +9,9 @@ use animatrix_core::Studio;
 use animatrix_core::jobs::{JobRecord, JobState, JobUpdate};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::exit::{Failure, FailureClass};
+use crate::exit::Failure;
 use crate::output::print_json_line;
+use animatrix_common::ExitClass;
 
 /// Without `--wait` the job must at least reach the server before this process exits (the
 /// job is driven by this process until then).
@@ -119,33 +121,31 @@ pub fn report(job: &JobRecord, json: bool) {
     }
 }
 
-/// The exit code follows the job's end: failed 4 (3 when the server could not be reached or
-/// refused us), cancelled 5.
+/// The exit code follows the job's end: failed 4 (3 when the server could not be reached,
+/// read or trusted, 1 for a local problem such as a full disk), cancelled 5.
 fn outcome(job: &JobRecord) -> Result<(), Failure> {
     match (job.state, &job.error) {
         (JobState::Failed, Some(e)) => {
             let mut f = Failure::from_user_error(e.clone());
-            if f.class != FailureClass::ServerUnreachable {
-                f.class = FailureClass::GenerationFailed;
+            if !matches!(f.class, ExitClass::ServerUnreachable | ExitClass::Other) {
+                f.class = ExitClass::GenerationFailed;
             }
             Err(f)
         }
-        (JobState::Failed, None) => Err(Failure {
-            class: FailureClass::GenerationFailed,
-            error: animatrix_common::UserError::new(
-                "generation_failed",
+        (JobState::Failed, None) => {
+            Err(Failure::from_user_error(animatrix_common::UserError::new(
+                ErrorCode::GenerationFailed,
                 "The generation failed.",
                 "See `animatrix show`.",
-            ),
-        }),
-        (JobState::Cancelled, _) => Err(Failure {
-            class: FailureClass::Cancelled,
-            error: animatrix_common::UserError::new(
-                "cancelled",
+            )))
+        }
+        (JobState::Cancelled, _) => {
+            Err(Failure::from_user_error(animatrix_common::UserError::new(
+                ErrorCode::Cancelled,
                 "The run was cancelled.",
                 "Retry it with `animatrix retry`.",
-            ),
-        }),
+            )))
+        }
         _ => Ok(()),
     }
 }

@@ -1,48 +1,48 @@
 //! The user-language side of [`ComfyError`]: a stable code, a message and a suggestion per
 //! variant, the exact cause kept as detail for operators.
 
-use animatrix_common::{Explain, UserError};
+use animatrix_common::{ErrorCode, Explain, UserError};
 
 use super::{ComfyError, TlsProblem};
 use crate::model::ExecutionErrorData;
 use crate::rejection::{InputProblem, PromptRejection, RejectionKind};
 
 impl ComfyError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         self.parts().0
     }
 
     /// (code, message, suggestion); detail is the Display text.
-    fn parts(&self) -> (&'static str, String, String) {
+    fn parts(&self) -> (ErrorCode, String, String) {
         use ComfyError as E;
         match self {
             E::InvalidBaseUrl { .. } => (
-                "invalid_server_address",
+                ErrorCode::InvalidServerAddress,
                 "The server address is not valid.".into(),
                 "Enter a full address such as https://comfy.example.com (http or https).".into(),
             ),
             E::InvalidAuthHeader { .. } => (
-                "invalid_auth_header",
+                ErrorCode::InvalidAuthHeader,
                 "The custom sign-in header of this endpoint is not valid.".into(),
                 "Edit the endpoint in Settings: use a plain header name (letters, digits, dashes) and a value without line breaks.".into(),
             ),
             E::ClientSetup(_) => (
-                "client_setup_failed",
+                ErrorCode::ClientSetupFailed,
                 "Animatrix Studio could not prepare a secure connection.".into(),
                 "Restart the app; if it persists, check the system's certificate store.".into(),
             ),
             E::Dns { host, .. } => (
-                "server_not_found",
+                ErrorCode::ServerNotFound,
                 format!("The server name {host} could not be found."),
                 "Check the address for typos and that this computer is online.".into(),
             ),
             E::Unreachable { host, .. } => (
-                "server_unreachable",
+                ErrorCode::ServerUnreachable,
                 format!("Cannot connect to the server at {host}."),
                 "Check that the server is running and reachable from this network, and that the address and port are right.".into(),
             ),
             E::Tls { host, problem, .. } => (
-                "tls_certificate_invalid",
+                ErrorCode::TlsCertificateInvalid,
                 format!("The secure connection to {host} failed: {problem}."),
                 match problem {
                     TlsProblem::Expired | TlsProblem::NotYetValid | TlsProblem::Revoked => {
@@ -63,27 +63,27 @@ impl ComfyError {
                 },
             ),
             E::Timeout { host, .. } => (
-                "server_timeout",
+                ErrorCode::ServerTimeout,
                 format!("The server at {host} took too long to answer."),
                 "Try again; if it keeps happening the server or the network is overloaded.".into(),
             ),
             E::Unauthorized { .. } => (
-                "auth_rejected",
+                ErrorCode::AuthRejected,
                 "The server did not accept the saved credentials.".into(),
                 "Check the endpoint's token or password in Settings.".into(),
             ),
             E::Forbidden { .. } => (
-                "auth_forbidden",
+                ErrorCode::AuthForbidden,
                 "The server refused access with these credentials.".into(),
                 "Ask the server operator to grant this account access, or use other credentials.".into(),
             ),
             E::NotFound { .. } => (
-                "not_found",
+                ErrorCode::NotFound,
                 "The server does not offer what was asked for.".into(),
                 "Check that the address points at a ComfyUI server (0.3.64 or newer), including any path prefix.".into(),
             ),
             E::UploadRefusedByProxy { size, .. } => (
-                "upload_refused_by_proxy",
+                ErrorCode::UploadRefusedByProxy,
                 format!(
                     "A proxy in front of the server refused the upload of this file ({}).",
                     human_bytes(*size)
@@ -91,7 +91,7 @@ impl ComfyError {
                 "Ask the server operator to raise the proxy's request size limit (for nginx: client_max_body_size), or use a smaller file.".into(),
             ),
             E::UploadTooLarge { size, limit, .. } => (
-                "upload_too_large",
+                ErrorCode::UploadTooLarge,
                 match (limit, size) {
                     (Some(l), Some(s)) => format!(
                         "The file ({}) is larger than this server accepts ({}).",
@@ -106,33 +106,33 @@ impl ComfyError {
                 "Use a shorter or smaller file, or ask the server operator to raise the upload limit (ComfyUI --max-upload-size).".into(),
             ),
             E::ServerError { .. } => (
-                "server_error",
+                ErrorCode::ServerError,
                 "The server had an internal error.".into(),
                 "Try again in a moment; if it keeps happening, contact the server operator.".into(),
             ),
             E::UnexpectedStatus { status, .. } => (
-                "unexpected_response",
+                ErrorCode::UnexpectedResponse,
                 format!("The server answered with an unexpected status ({status})."),
                 "Check that the address points at a ComfyUI server and not at another web service.".into(),
             ),
             E::BodyTooLarge { .. } => (
-                "response_too_large",
+                ErrorCode::ResponseTooLarge,
                 "The server sent a far larger answer than expected; it was not read.".into(),
                 "Check that the address points at a ComfyUI server; contact the operator if it does.".into(),
             ),
             E::PromptAnswerLost { .. } => (
-                "prompt_answer_lost",
+                ErrorCode::PromptAnswerLost,
                 "The server did not confirm that it accepted the job; it may be running anyway.".into(),
                 "Wait a moment: Animatrix Studio checks the server's queue and history before calling the job failed.".into(),
             ),
             E::WrongPromptId { .. } => (
-                "unexpected_response",
+                ErrorCode::UnexpectedResponse,
                 "The server confirmed a different job than the one sent.".into(),
                 "Check that the address points at a ComfyUI server (0.3.64 or newer) and not at a proxy that rewrites answers.".into(),
             ),
             E::TrackingFailed { cause, .. } => cause.parts(),
             E::DownloadTooLarge { limit, declared, .. } => (
-                "download_too_large",
+                ErrorCode::DownloadTooLarge,
                 match declared {
                     Some(d) => format!(
                         "The server offered a result of {}, more than the {} Animatrix Studio accepts; it was not downloaded.",
@@ -147,12 +147,12 @@ impl ComfyError {
                 "Check the server: a result this large is not a normal video. Contact the operator if it persists.".into(),
             ),
             E::DownloadTooSlow { .. } => (
-                "download_too_slow",
+                ErrorCode::DownloadTooSlow,
                 "The result downloaded too slowly and was stopped.".into(),
                 "Check the network connection and try again; if it persists, the server or its proxy is overloaded.".into(),
             ),
             E::DiskFull { available, needed, .. } => (
-                "disk_full",
+                ErrorCode::DiskFull,
                 match needed {
                     Some(n) => format!(
                         "Not enough free disk space for the result ({} needed, {} free).",
@@ -167,54 +167,54 @@ impl ComfyError {
                 "Free some disk space, then collect the result again.".into(),
             ),
             E::UnexpectedContent { .. } => (
-                "download_unexpected_content",
+                ErrorCode::DownloadUnexpectedContent,
                 "The server sent something other than the expected result (for example a web page from a proxy).".into(),
                 "Check the server address and any proxy or login page in front of the server; then try again.".into(),
             ),
             E::MalformedBody { .. } => (
-                "malformed_response",
+                ErrorCode::MalformedResponse,
                 "The server sent an answer Animatrix Studio does not understand.".into(),
                 "Check that the address points at a ComfyUI server (0.3.64 or newer).".into(),
             ),
             E::PromptRejected(r) => rejection_parts(r),
             E::ExecutionFailed(e) => execution_parts(e),
             E::Interrupted(_) => (
-                "generation_interrupted",
+                ErrorCode::GenerationInterrupted,
                 "The generation was stopped on the server before it finished.".into(),
                 "Generate again when ready.".into(),
             ),
             E::Vanished { .. } => (
-                "lost_on_server",
+                ErrorCode::LostOnServer,
                 "The server no longer knows this job; it was probably restarted.".into(),
                 "Retry the job.".into(),
             ),
             E::DownloadIncomplete { .. } => (
-                "download_incomplete",
+                ErrorCode::DownloadIncomplete,
                 "The result could not be downloaded completely.".into(),
                 "Try downloading again; check the network connection.".into(),
             ),
             E::UnsafeServerPath { .. } => (
-                "unsafe_server_file_name",
+                ErrorCode::UnsafeServerFileName,
                 "The server reported a result file with an unsafe name, so it was not saved.".into(),
                 "Contact the server operator: the server may be misconfigured or compromised.".into(),
             ),
             E::Io { .. } => (
-                "local_file_error",
+                ErrorCode::LocalFileError,
                 "A file on this computer could not be read or written.".into(),
                 "Check free disk space and that the file still exists and is readable.".into(),
             ),
             E::WebSocket { .. } => (
-                "live_updates_unavailable",
+                ErrorCode::LiveUpdatesUnavailable,
                 "Live progress from the server is not available.".into(),
                 "Jobs still finish; if this persists, check that the server or its proxy allows WebSocket connections.".into(),
             ),
             E::Network { host, .. } => (
-                "network_error",
+                ErrorCode::NetworkError,
                 format!("The connection to {host} broke."),
                 "Check the network and try again.".into(),
             ),
             E::HubClosed => (
-                "event_hub_stopped",
+                ErrorCode::EventHubStopped,
                 "Animatrix Studio stopped following the server.".into(),
                 "Restart the app.".into(),
             ),
@@ -222,37 +222,37 @@ impl ComfyError {
     }
 }
 
-fn rejection_parts(r: &PromptRejection) -> (&'static str, String, String) {
+fn rejection_parts(r: &PromptRejection) -> (ErrorCode, String, String) {
     let update = "Update Animatrix Studio or its workflow templates; send the details to support if it persists.";
     match &r.kind {
         RejectionKind::UnknownNodeType { .. } => (
-            "server_missing_extension",
+            ErrorCode::ServerMissingExtension,
             "The server lacks an extension this kind of video needs.".into(),
             "Ask the server operator to install the custom nodes listed in the template's manifest (see details).".into(),
         ),
         RejectionKind::MissingClassType { .. } | RejectionKind::InvalidPrompt { .. } => (
-            "workflow_invalid",
+            ErrorCode::WorkflowInvalid,
             "The job's workflow is malformed.".into(),
             update.into(),
         ),
         RejectionKind::NoOutputs => (
-            "workflow_no_outputs",
+            ErrorCode::WorkflowNoOutputs,
             "The job's workflow would not produce any result.".into(),
             update.into(),
         ),
         RejectionKind::NoPrompt => (
-            "workflow_missing",
+            ErrorCode::WorkflowMissing,
             "The request to the server contained no workflow.".into(),
             update.into(),
         ),
         RejectionKind::Other { .. } => (
-            "prompt_rejected",
+            ErrorCode::PromptRejected,
             "The server refused the job.".into(),
             update.into(),
         ),
         RejectionKind::FailedValidation { .. } => match r.primary_problem().map(|(_, p)| p) {
             None => (
-                "workflow_invalid",
+                ErrorCode::WorkflowInvalid,
                 "The job's workflow is malformed (its steps form a loop).".into(),
                 update.into(),
             ),
@@ -261,79 +261,79 @@ fn rejection_parts(r: &PromptRejection) -> (&'static str, String, String) {
     }
 }
 
-fn problem_parts(p: &InputProblem, update: &str) -> (&'static str, String, String) {
+fn problem_parts(p: &InputProblem, update: &str) -> (ErrorCode, String, String) {
     match p {
         InputProblem::RequiredInputMissing { .. } => (
-            "workflow_setting_missing",
+            ErrorCode::WorkflowSettingMissing,
             "The job's workflow lacks a setting the server requires.".into(),
             update.into(),
         ),
         InputProblem::ValueNotInList { .. } => (
-            "server_missing_model",
+            ErrorCode::ServerMissingModel,
             "The server does not have a model or option this job needs.".into(),
             "Ask the server operator to install the models listed in the template's manifest (see details), or choose another quality.".into(),
         ),
         InputProblem::ValueSmallerThanMin { .. } => (
-            "setting_too_small",
+            ErrorCode::SettingTooSmall,
             "A setting is below what the server accepts.".into(),
             "Choose a larger value (for example a longer duration or a bigger size).".into(),
         ),
         InputProblem::ValueBiggerThanMax { .. } => (
-            "setting_too_large",
+            ErrorCode::SettingTooLarge,
             "A setting is above what the server accepts.".into(),
             "Choose a smaller value (for example a shorter duration or a smaller size).".into(),
         ),
         InputProblem::InvalidInputType { .. } => (
-            "setting_wrong_kind",
+            ErrorCode::SettingWrongKind,
             "A setting has a value of the wrong kind (for example text where a number is expected).".into(),
             update.into(),
         ),
         InputProblem::ReturnTypeMismatch { .. } => (
-            "workflow_incompatible",
+            ErrorCode::WorkflowIncompatible,
             "This workflow does not fit the extensions installed on the server.".into(),
             "Ask the server operator to update the server's custom nodes, or use a template version made for this server.".into(),
         ),
         InputProblem::CustomValidationFailed { .. } => (
-            "server_input_unreadable",
+            ErrorCode::ServerInputUnreadable,
             "The server could not find or read a file uploaded for this job.".into(),
             "Generate again so the files are uploaded again; if it persists, check the file and the server's free disk space.".into(),
         ),
         InputProblem::ExceptionDuringInnerValidation { .. } => (
-            "workflow_invalid",
+            ErrorCode::WorkflowInvalid,
             "The job's workflow is malformed (a step refers to one that does not exist).".into(),
             update.into(),
         ),
         InputProblem::Other { .. } => (
-            "prompt_rejected",
+            ErrorCode::PromptRejected,
             "The server refused the job.".into(),
             update.into(),
         ),
     }
 }
 
-fn execution_parts(e: &ExecutionErrorData) -> (&'static str, String, String) {
+fn execution_parts(e: &ExecutionErrorData) -> (ErrorCode, String, String) {
     let text = format!("{} {}", e.exception_type, e.exception_message).to_lowercase();
     if text.contains("out of memory") || text.contains("outofmemory") {
         (
-            "server_out_of_memory",
+            ErrorCode::ServerOutOfMemory,
             "The server ran out of graphics memory while generating.".into(),
             "Try Draft quality, a shorter duration, or wait until the server is less busy.".into(),
         )
     } else if e.exception_type == "FileNotFoundError" {
         (
-            "server_file_missing",
+            ErrorCode::ServerFileMissing,
             "The server could not find a file this job needs.".into(),
             "Generate again; if it persists, ask the server operator to check the server's models and input folder.".into(),
         )
     } else if e.node_type.contains("Loader") {
         (
-            "server_model_broken",
+            ErrorCode::ServerModelBroken,
             "A model on the server is missing or damaged.".into(),
             "Ask the server operator to re-install the models listed in the template's manifest (see details).".into(),
         )
     } else {
         (
-            "generation_failed",
+            ErrorCode::GenerationFailed,
             "The server failed while generating the video.".into(),
             "Try again; if it fails again, send the details to the server operator.".into(),
         )

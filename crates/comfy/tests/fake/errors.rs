@@ -173,7 +173,7 @@ async fn interrupt_stops_only_our_running_prompt_and_queue_delete_removes_a_pend
 }
 
 async fn code_of(err: ComfyError) -> String {
-    err.explain().code
+    err.explain().code.to_string()
 }
 
 #[tokio::test]

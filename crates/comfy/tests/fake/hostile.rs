@@ -39,7 +39,7 @@ async fn outcome_within(tracked: animatrix_comfy::Tracked, limit: Duration) -> (
 
 fn failure_code(outcome: &Outcome) -> String {
     match outcome {
-        Outcome::Failed(e) => e.explain().code,
+        Outcome::Failed(e) => e.explain().code.to_string(),
         other => panic!("expected a failed outcome, got {other:?}"),
     }
 }

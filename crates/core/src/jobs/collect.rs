@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use animatrix_comfy::model::history::HistoryEntry;
+use animatrix_comfy::sanitize::LocalNames;
 use sha2::{Digest, Sha256};
 
 use super::conn::ServerConn;
@@ -21,13 +22,16 @@ pub async fn collect(
     let out_dir = ctx.dir.join("outputs");
     std::fs::create_dir_all(&out_dir).map_err(|e| CoreError::io(&out_dir, e))?;
     let mut outputs = Vec::new();
+    // Two outputs may share a file name in different subfolders: each gets its own local name,
+    // the same one again when a crashed collect is resumed (the order is the history's).
+    let mut names = LocalNames::new();
     for file in entry.files() {
         // Only what this job saved: temp previews of other nodes are not results.
         if file.file.file_type.as_str() != "output" {
             continue;
         }
-        let name = animatrix_comfy::sanitize::safe_component(&file.file.filename)?.to_string();
-        let kind = output_kind(&file.file.subfolder, &name);
+        let name = names.name_for(&file.file.subfolder, &file.file.filename)?;
+        let kind = output_kind(&file.file.subfolder, &file.file.filename);
         let dest = out_dir.join(&name);
         let got = conn.client.view_to_file(&file.file, &dest, |_| {}).await?;
         let record = tokio::task::spawn_blocking({

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::lifecycle::JobCtx;
 use super::metrics;
 use super::model::{EventData, JobRecord, JobState, JobUpdate};
-use super::progress::{GraphProgress, eta_seconds};
+use super::progress::{Eta, GraphProgress};
 use super::repo;
 use super::run::saved_graph;
 use crate::CoreError;
@@ -45,6 +45,7 @@ pub async fn follow(
             .read(move |c| metrics::median_run_seconds(c, &endpoint, &template, &profile, frames))
             .await?
     };
+    let mut eta = Eta::new(median);
     let mut started: Option<Instant> = None;
     let mut last_saved = Instant::now();
     let mut last_pct_event = -1i64;
@@ -97,7 +98,7 @@ pub async fn follow(
         let elapsed = started.map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0);
         let mut u = JobUpdate::new(&job.id, JobState::Executing);
         u.progress = frac;
-        u.eta_seconds = eta_seconds(median, elapsed, frac);
+        u.eta_seconds = started.and_then(|_| eta.update(elapsed, frac));
         u.preview_path = previews.latest.clone();
         ctx.emit(u.labelled());
         let pct = (frac * 100.0).floor() as i64;

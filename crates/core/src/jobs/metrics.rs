@@ -169,7 +169,8 @@ mod tests {
             if ok {
                 repo::transition(&mut c, id, JobState::Completed).expect("c");
             } else {
-                let err = animatrix_common::UserError::new("x", "", "");
+                let err =
+                    animatrix_common::UserError::new(animatrix_common::ErrorCode::Internal, "", "");
                 repo::fail(&mut c, id, &err).expect("f");
             }
         }

@@ -100,13 +100,52 @@ impl GraphProgress {
     }
 }
 
-/// Seconds left: from this endpoint's own history when it has similar runs, else from the
-/// pace so far once there is enough of it to extrapolate.
-pub fn eta_seconds(median_run_s: Option<f64>, elapsed_s: f64, fraction: f64) -> Option<f64> {
-    match median_run_s {
-        Some(m) if m > elapsed_s => Some(m - elapsed_s),
-        _ if fraction >= 0.05 => Some(elapsed_s / fraction * (1.0 - fraction)),
-        _ => None,
+/// Time left while generating, calm enough to show a client: this server's own median for
+/// similar runs (same template, profile and length) to begin with, then more and more the pace
+/// actually observed as progress grows; never from a pace measured over the first seconds
+/// (model loading makes it meaningless); smoothed, and never rising by more than a quarter
+/// from one update to the next.
+#[derive(Debug, Clone)]
+pub struct Eta {
+    median_s: Option<f64>,
+    total_s: Option<f64>,
+}
+
+/// Pace is trusted only after this much time and progress.
+const MIN_PACE_ELAPSED_S: f64 = 10.0;
+const MIN_PACE_FRACTION: f64 = 0.05;
+
+impl Eta {
+    pub fn new(median_run_s: Option<f64>) -> Eta {
+        Eta {
+            median_s: median_run_s.filter(|m| m.is_finite() && *m > 0.0),
+            total_s: None,
+        }
+    }
+
+    /// Seconds left after `elapsed_s` at progress `fraction`; `None` while nothing is known.
+    pub fn update(&mut self, elapsed_s: f64, fraction: f64) -> Option<f64> {
+        let fraction = fraction.clamp(0.0, 1.0);
+        let pace = (elapsed_s >= MIN_PACE_ELAPSED_S && fraction >= MIN_PACE_FRACTION)
+            .then(|| elapsed_s / fraction);
+        let (estimate, trust_at_once) = match (self.median_s, pace) {
+            // A run far faster than history (cached nodes on a replay) follows its own pace,
+            // at once: history does not describe it.
+            (Some(m), Some(p)) if p < m / 3.0 => (p, true),
+            (Some(m), Some(p)) => ((1.0 - fraction) * m + fraction * p, false),
+            (Some(m), None) => (m, false),
+            (None, Some(p)) => (p, false),
+            (None, None) => return None,
+        };
+        let total = match self.total_s {
+            Some(_) if trust_at_once => estimate,
+            // Good news may come quickly; bad news comes in steps of at most a quarter.
+            Some(prev) if estimate < prev => 0.5 * prev + 0.5 * estimate,
+            Some(prev) => (0.7 * prev + 0.3 * estimate).min(prev * 1.25),
+            None => estimate,
+        };
+        self.total_s = Some(total);
+        Some((total - elapsed_s).max(1.0))
     }
 }
 
@@ -134,9 +173,38 @@ mod tests {
     }
 
     #[test]
-    fn eta_prefers_history_then_pace() {
-        assert_eq!(eta_seconds(Some(100.0), 40.0, 0.2), Some(60.0));
-        assert_eq!(eta_seconds(None, 30.0, 0.5), Some(30.0));
-        assert_eq!(eta_seconds(None, 3.0, 0.01), None);
+    fn eta_starts_from_history_then_follows_the_pace() {
+        let mut eta = Eta::new(Some(100.0));
+        assert_eq!(eta.update(0.0, 0.0), Some(100.0));
+        // Halfway at 60 s: history says 40 s left, the pace says 60 s; the blend moves calmly.
+        let left = eta.update(60.0, 0.5).expect("eta");
+        assert!((30.0..60.0).contains(&left), "{left}");
+    }
+
+    #[test]
+    fn no_eta_from_the_first_seconds_and_no_wild_swings() {
+        let mut eta = Eta::new(None);
+        // Model loading: a few percent in 3 s would extrapolate to a minute; say nothing yet.
+        assert_eq!(eta.update(3.0, 0.05), None);
+        let mut last = eta.update(12.0, 0.2).expect("eta from the pace");
+        for (t, f) in [(15.0, 0.21), (18.0, 0.22), (21.0, 0.3), (24.0, 0.31)] {
+            let left = eta.update(t, f).expect("eta");
+            assert!(
+                left <= last * 1.25 + 3.0,
+                "the estimate must not jump up: {last} -> {left}"
+            );
+            last = left;
+        }
+    }
+
+    #[test]
+    fn a_cached_replay_is_not_promised_history_s_eleven_minutes() {
+        let mut eta = Eta::new(Some(660.0));
+        assert!(eta.update(0.0, 0.0).is_some());
+        // Most nodes were cached: 90 % after 11 s.
+        let left = eta.update(11.0, 0.9).expect("eta");
+        assert!(left < 120.0, "{left}");
+        let left = eta.update(12.0, 0.95).expect("eta");
+        assert!(left < 90.0, "{left}");
     }
 }

@@ -4,10 +4,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use animatrix_comfy::{Tracked, UploadTarget};
+use animatrix_comfy::{ComfyError, Tracked, UploadTarget};
 use animatrix_workflow::{OsSeedSource, Template};
 use serde_json::{Value, json};
-use tracing::info;
+use tracing::{info, warn};
 
 use super::binding;
 use super::conn::ServerConn;
@@ -129,8 +129,11 @@ async fn upload_all(
     Ok(names)
 }
 
-/// POST /prompt with our prompt id; records `prompt_posted`. A cancel that arrived while the
-/// request was in flight found nothing to delete yet: it is applied now.
+/// POST /prompt with our prompt id; records `prompt_posted`. When the answer is lost (a
+/// timeout, garbage, another prompt id) although the server may have queued it, the server is
+/// asked before anything else happens: found, it is followed; never seen, it is posted once
+/// more; the server cannot tell, the job fails with `prompt_answer_lost` and `recover` asks
+/// again later. A cancel that arrived while the request was in flight is applied now.
 pub async fn post(
     ctx: &JobCtx,
     job: &JobRecord,
@@ -138,21 +141,49 @@ pub async fn post(
     graph: &Value,
 ) -> Result<Tracked, CoreError> {
     let extra = json!({ "animatrix_job_id": job.id });
-    let (accepted, tracked) = conn
-        .hub
-        .submit(graph, &job.prompt_id, extra.as_object())
-        .await?;
-    ctx.event(EventData::PromptPosted {
-        prompt_id: accepted.prompt_id.clone(),
-        number: accepted.number.as_i64(),
-    })
-    .await?;
-    info!("prompt posted");
+    let mut attempts = 0;
+    let tracked = loop {
+        attempts += 1;
+        match conn
+            .hub
+            .submit(graph, &job.prompt_id, extra.as_object())
+            .await
+        {
+            Ok((accepted, tracked)) => {
+                ctx.event(EventData::PromptPosted {
+                    prompt_id: accepted.prompt_id.clone(),
+                    number: accepted.number.as_i64(),
+                })
+                .await?;
+                info!("prompt posted");
+                break tracked;
+            }
+            Err(lost @ ComfyError::PromptAnswerLost { .. }) => {
+                warn!(error = %lost, "the answer to POST /prompt was lost; asking the server");
+                match conn.hub.reconcile(&job.prompt_id).await? {
+                    Some(tracked) => {
+                        ctx.event(EventData::PromptPosted {
+                            prompt_id: job.prompt_id.clone(),
+                            number: None,
+                        })
+                        .await?;
+                        ctx.event(EventData::Reconciled {
+                            how: "The server's answer was lost, but it had queued the prompt."
+                                .into(),
+                        })
+                        .await?;
+                        break tracked;
+                    }
+                    // Never queued: posting again cannot run it twice.
+                    None if attempts < 2 => continue,
+                    None => return Err(lost.into()),
+                }
+            }
+            Err(other) => return Err(other.into()),
+        }
+    };
     if ctx.job().await?.cancel_requested {
-        conn.client
-            .queue_delete(std::slice::from_ref(&job.prompt_id))
-            .await?;
-        conn.client.interrupt(&job.prompt_id).await?;
+        conn.hub.cancel(&job.prompt_id).await?;
     }
     Ok(tracked)
 }

@@ -6,6 +6,7 @@ use crate::manifest::{FramingPreset, Manifest, Profile};
 use crate::server::ServerFacts;
 use crate::settings::{Attached, JobSettings, MAX_SEED};
 use crate::template::Template;
+use animatrix_common::ErrorCode;
 
 /// Device needs and node classes against the server's facts.
 pub(super) fn server(
@@ -26,7 +27,7 @@ pub(super) fn server(
                 },
             ),
             None => warnings.push(PlanIssue::warning(
-                "device_unknown",
+                ErrorCode::DeviceUnknown,
                 IssueField::Template,
                 format!("Could not check the server's devices. {}", need.reason),
             )),
@@ -239,7 +240,11 @@ pub(super) fn inputs(
             );
         }
         if let Some(g) = &decl.guidance {
-            warnings.push(PlanIssue::warning("guidance_only", field, g.clone()));
+            warnings.push(PlanIssue::warning(
+                ErrorCode::GuidanceOnly,
+                field,
+                g.clone(),
+            ));
         }
     }
 }

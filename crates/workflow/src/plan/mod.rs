@@ -9,7 +9,7 @@ mod variant;
 
 use serde::{Deserialize, Serialize};
 
-use animatrix_common::Explain;
+use animatrix_common::{ErrorCode, Explain};
 
 use crate::WorkflowError;
 use crate::manifest::{Effect, FramingPreset, Profile};
@@ -78,7 +78,7 @@ impl IssueField {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct PlanIssue {
     /// Stable machine code (the [`WorkflowError::code`] for blocking issues).
-    pub code: String,
+    pub code: ErrorCode,
     pub field: IssueField,
     pub message: String,
     /// What to do about it; empty when there is nothing to do.
@@ -86,9 +86,9 @@ pub struct PlanIssue {
 }
 
 impl PlanIssue {
-    pub(crate) fn warning(code: &str, field: IssueField, message: String) -> Self {
+    pub(crate) fn warning(code: ErrorCode, field: IssueField, message: String) -> Self {
         Self {
-            code: code.to_owned(),
+            code,
             field,
             message,
             suggestion: String::new(),

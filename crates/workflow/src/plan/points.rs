@@ -1,5 +1,6 @@
 //! Marked points: checked against the template's limit and mapped to working-frame pixels.
 
+use animatrix_common::ErrorCode;
 use serde_json::{Value, json};
 
 use super::{IssueField, PlanIssue};
@@ -76,7 +77,7 @@ pub(super) fn points_warning(m: &Manifest, s: &JobSettings) -> Option<PlanIssue>
     );
     (video_driven && s.media.video_width.is_none() && !s.points.is_empty()).then(|| {
         PlanIssue::warning(
-            "points_unscaled",
+            ErrorCode::PointsUnscaled,
             IssueField::Points,
             "The video size is unknown; the marked points assume it already has the chosen aspect ratio.".into(),
         )

@@ -1,6 +1,7 @@
 //! Whether a profile's preferred variant applies on a server, and whether the profile can run
 //! there at all.
 
+use animatrix_common::ErrorCode;
 use std::collections::BTreeSet;
 
 use super::{IssueField, PlanIssue, VariantPlan};
@@ -52,7 +53,7 @@ pub(super) fn decide(
 pub(super) fn fallback_warning(profile: &Profile, v: &VariantPlan) -> Option<PlanIssue> {
     let prefer = profile.prefer.as_ref()?;
     (!v.applied).then(|| PlanIssue {
-        code: "profile_fallback".into(),
+        code: ErrorCode::ProfileFallback,
         field: IssueField::Profile,
         message: prefer.fallback_note.clone(),
         suggestion: v.reason.clone().unwrap_or_default(),

@@ -212,14 +212,14 @@ describe('Composer', () => {
 
   it('shows a submit error with its code', async () => {
     pickReturns({ ground_truth: image, motion_video: video });
-    api.submitJob.mockRejectedValue({ code: 'server_busy', message: 'The server is busy.', suggestion: 'Try again later.' });
+    api.submitJob.mockRejectedValue({ code: 'server_unreachable', message: 'The server is busy.', suggestion: 'Try again later.' });
     render(Composer, props());
     await attachAll('ground_truth', 'motion_video');
     await fireEvent.input(screen.getByTestId('prompt'), { target: { value: 'x' } });
     await waitFor(() => expect(generate().disabled).toBe(false));
     await fireEvent.click(generate());
     const err = await screen.findByTestId('submit-error');
-    expect(err.getAttribute('data-code')).toBe('server_busy');
+    expect(err.getAttribute('data-code')).toBe('server_unreachable');
     expect(err.textContent).toMatch(/Try again later/);
   });
 

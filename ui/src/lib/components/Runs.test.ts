@@ -3,6 +3,7 @@ import { tick } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api, resetApi } from '../api.test-util';
 import { STUDIOS, asset, card, record, request } from '../fixtures.test-util';
+import type { UserError } from '../bindings';
 
 vi.mock('../api', async (original) => (await import('../api.test-util')).mockApiModule(original));
 const { default: Runs } = await import('./Runs.svelte');
@@ -80,7 +81,7 @@ describe('Runs', () => {
   });
 
   it('opens a run: template, prompt id, quality, clip, options and inputs by role in the catalog words', async () => {
-    const failed = { code: 'oom', message: 'The server ran out of memory.', suggestion: 'Choose Draft.', detail: '' };
+    const failed: UserError = { code: 'server_out_of_memory', message: 'The server ran out of memory.', suggestion: 'Choose Draft.', detail: '' };
     const job = record({
       id: 'j1',
       state: 'failed',
@@ -114,7 +115,7 @@ describe('Runs', () => {
     expect(screen.getByTestId('run-quality').textContent).toBe('Draft · 9:16');
     expect(screen.getByTestId('run-clip').textContent).toMatch(/4\.8 s · 480×832/);
     expect(screen.getByTestId('run-options').textContent).toBe('Follow the video as: Edges');
-    expect(screen.getByTestId('run-error').getAttribute('data-code')).toBe('oom');
+    expect(screen.getByTestId('run-error').getAttribute('data-code')).toBe('server_out_of_memory');
     expect(screen.getByTestId('run-timings').textContent).toMatch(/Waited 1 s.*ran 1 min/s);
     const inputs = screen.getAllByTestId('run-input').map((i) => i.textContent?.replace(/\s+/g, ' ').trim());
     // Its own template's label, then another template's label for a role it does not have.

@@ -34,7 +34,7 @@ const report: DoctorReport = {
   max_upload_size: null,
   websocket_ok: true,
   usable: false,
-  problems: [{ code: 'missing_nodes', message: 'Some nodes are missing.', suggestion: 'Install the packs.', detail: '' }],
+  problems: [{ code: 'nodes_missing', message: 'Some nodes are missing.', suggestion: 'Install the packs.', detail: '' }],
   warnings: [],
 };
 
@@ -122,7 +122,7 @@ describe('Operator', () => {
       outputs: [],
       events: [
         { id: 1, at: 1000, data: { kind: 'prompt_posted', prompt_id: 'zz-99', number: 3 } },
-        { id: 2, at: 2000, data: { kind: 'state', state: 'failed', error: { code: 'oom', message: 'Out of memory.', suggestion: '', detail: '' } } },
+        { id: 2, at: 2000, data: { kind: 'state', state: 'failed', error: { code: 'server_out_of_memory', message: 'Out of memory.', suggestion: '', detail: '' } } },
       ],
       job_dir: '',
     });
@@ -147,7 +147,7 @@ describe('Operator', () => {
     await fireEvent.click(jobs[0]!.querySelector('button')!);
     const events = await screen.findByTestId('operator-events');
     await waitFor(() => expect(events.textContent).toMatch(/Prompt zz-99 accepted by the server \(number 3\)/));
-    expect(events.textContent).toMatch(/Failed: Out of memory\. \(oom\)/);
+    expect(events.textContent).toMatch(/Failed: Out of memory\. \(server_out_of_memory\)/);
   });
 });
 

@@ -118,6 +118,7 @@ pub struct JobEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use animatrix_common::ErrorCode;
 
     #[test]
     fn events_round_trip_through_their_columns() {
@@ -128,7 +129,7 @@ mod tests {
             },
             EventData::State {
                 state: JobState::Failed,
-                error: Some(UserError::new("server_no_output", "m", "s").with_detail("d")),
+                error: Some(UserError::new(ErrorCode::ServerNoOutput, "m", "s").with_detail("d")),
             },
             EventData::Warning {
                 message: "w".into(),
@@ -171,13 +172,15 @@ mod tests {
         let failed = EventData::from_columns(
             "state",
             Some("failed"),
-            Some(r#"{"code":"x","message":"m","suggestion":"s","detail":"d"}"#),
+            Some(r#"{"code":"server_out_of_memory","message":"m","suggestion":"s","detail":"d"}"#),
         );
         assert_eq!(
             failed,
             EventData::State {
                 state: JobState::Failed,
-                error: Some(UserError::new("x", "m", "s").with_detail("d"))
+                error: Some(
+                    UserError::new(ErrorCode::ServerOutOfMemory, "m", "s").with_detail("d")
+                )
             }
         );
     }

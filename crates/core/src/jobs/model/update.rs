@@ -38,7 +38,8 @@ impl JobUpdate {
         JobUpdate {
             job_id: job_id.to_string(),
             state,
-            progress: if state == JobState::Completed {
+            // Saving starts when generation is done: the bar stays full.
+            progress: if matches!(state, JobState::Collecting | JobState::Completed) {
                 1.0
             } else {
                 0.0

@@ -1,6 +1,6 @@
 //! Job rows: create (with inputs and first event), read, move through the state machine.
 
-use animatrix_common::UserError;
+use animatrix_common::{ErrorCode, UserError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::events::insert_event;
@@ -150,7 +150,7 @@ pub fn fail(conn: &mut Connection, job_id: &str, err: &UserError) -> Result<bool
         params![
             job_id,
             now,
-            err.code,
+            err.code.as_str(),
             err.message,
             err.suggestion,
             err.detail
@@ -238,7 +238,7 @@ pub(super) fn row_to_job(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
         error: match code {
             Some(code) => Some(
                 UserError::new(
-                    code,
+                    ErrorCode::parse(&code),
                     r.get::<_, Option<String>>("error_message")?
                         .unwrap_or_default(),
                     r.get::<_, Option<String>>("error_suggestion")?
@@ -367,4 +367,55 @@ pub fn demo_run_with_video(
         params![job_id, video_sha256],
         |r| r.get(0),
     )?)
+}
+
+/// Failed jobs whose prompt may still be on the server, newest first: they failed after it was
+/// handed to the server (or its answer was lost) with one of `codes`, which say nothing about
+/// the prompt itself (the server could not be reached or read), and ended after `since_ms`.
+pub fn revivable(
+    conn: &Connection,
+    codes: &[&str],
+    since_ms: i64,
+) -> Result<Vec<JobRecord>, CoreError> {
+    let placeholders: Vec<String> = (0..codes.len()).map(|i| format!("?{}", i + 2)).collect();
+    let sql = format!(
+        "{SELECT_JOB} WHERE j.state = 'failed' AND j.is_demo = 0 AND j.queued_at IS NOT NULL
+           AND j.finished_at >= ?1 AND j.error_code IN ({})
+         ORDER BY j.created_at DESC",
+        placeholders.join(", ")
+    );
+    let mut args: Vec<rusqlite::types::Value> = vec![since_ms.into()];
+    args.extend(
+        codes
+            .iter()
+            .map(|c| rusqlite::types::Value::from(c.to_string())),
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), row_to_job)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A failed job found alive on the server again: back to `state`, its failure cleared, both
+/// recorded. `false` when it is no longer failed (another process revived or ended it).
+pub fn revive(
+    conn: &mut Connection,
+    job_id: &str,
+    state: JobState,
+    how: &str,
+) -> Result<bool, CoreError> {
+    let tx = write_tx(conn)?;
+    if current_state(&tx, job_id)? != JobState::Failed {
+        return Ok(false);
+    }
+    let now = now_ms();
+    tx.execute(
+        "UPDATE jobs SET state = ?2, updated_at = ?3, finished_at = NULL, error_code = NULL,
+            error_message = NULL, error_suggestion = NULL, error_detail = NULL WHERE id = ?1",
+        params![job_id, state.as_str(), now],
+    )?;
+    let found = EventData::Reconciled { how: how.into() };
+    insert_event(&tx, job_id, now, &found)?;
+    insert_event(&tx, job_id, now, &EventData::State { state, error: None })?;
+    tx.commit()?;
+    Ok(true)
 }

@@ -17,7 +17,8 @@ pub(crate) use inputs::insert_input;
 pub use inputs::{inputs, set_uploaded_name};
 pub use jobs::{
     demo_run_with_video, exists, fail, find_by_prompt_id, get, insert, insert_imported,
-    non_terminal, prompt_id_taken, request_cancel, resolve_id, set_progress, transition,
+    non_terminal, prompt_id_taken, request_cancel, resolve_id, revivable, revive, set_progress,
+    transition,
 };
 pub use outputs::{add_output, outputs};
 pub use query::{Cursor, DEFAULT_PAGE, JobPage, JobQuery, fts_query, list};

@@ -1,4 +1,4 @@
-use animatrix_common::UserError;
+use animatrix_common::{ErrorCode, UserError};
 use animatrix_workflow::JobSettings;
 use rusqlite::{Connection, params};
 
@@ -45,7 +45,7 @@ fn lifecycle_is_recorded_and_illegal_moves_refused() {
     assert!(transition(&mut c, "job-aaaaaa1", JobState::Queued).expect("t"));
     assert!(!transition(&mut c, "job-aaaaaa1", JobState::Uploading).expect("t"));
     assert!(transition(&mut c, "job-aaaaaa1", JobState::Executing).expect("t"));
-    let err = UserError::new("execution_error", "m", "s").with_detail("d");
+    let err = UserError::new(ErrorCode::ExecutionError, "m", "s").with_detail("d");
     assert!(fail(&mut c, "job-aaaaaa1", &err).expect("fail"));
     assert!(!transition(&mut c, "job-aaaaaa1", JobState::Completed).expect("t"));
     let job = get(&c, "job-aaaaaa1").expect("get");

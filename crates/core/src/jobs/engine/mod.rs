@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
-use animatrix_comfy::{Outcome, Tracked};
+use animatrix_comfy::Outcome;
 use animatrix_common::Explain;
 use animatrix_media::{ImportOptions, MediaKind};
 use animatrix_workflow::Catalog;
@@ -30,9 +30,10 @@ use crate::config::endpoints::EndpointView;
 use crate::store::{Db, off_thread};
 use crate::{CoreError, secrets, store};
 
+mod cancel;
+mod recover;
+
 pub const JOBS_DIR: &str = "jobs";
-/// How long a cancel waits for the server before ending the job locally anyway.
-const CANCEL_SERVER_BUDGET: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
 pub struct Engine {
@@ -86,7 +87,7 @@ impl Engine {
         self.inner.data_dir.join(JOBS_DIR).join(job_id)
     }
 
-    fn ctx(&self, job_id: &str) -> JobCtx {
+    pub(super) fn ctx(&self, job_id: &str) -> JobCtx {
         JobCtx::new(
             self.inner.db.clone(),
             job_id,
@@ -207,12 +208,20 @@ impl Engine {
         active.contains(job_id)
     }
 
-    fn spawn_drive(&self, job_id: String, prepared: Option<Prepared>) {
-        {
-            let mut active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
-            if !active.insert(job_id.clone()) {
-                return;
-            }
+    /// Marks a job as driven by this process; `false` when it already is.
+    pub(super) fn claim(&self, job_id: &str) -> bool {
+        let mut active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
+        active.insert(job_id.to_string())
+    }
+
+    pub(super) fn release(&self, job_id: &str) {
+        let mut active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
+        active.remove(job_id);
+    }
+
+    pub(super) fn spawn_drive(&self, job_id: String, prepared: Option<Prepared>) {
+        if !self.claim(&job_id) {
+            return;
         }
         let engine = self.clone();
         let span = info_span!("job", job_id = %job_id);
@@ -271,32 +280,7 @@ impl Engine {
         }
     }
 
-    /// Crashed between saving the graph and hearing back from POST /prompt: ask the server
-    /// before posting again, so a prompt is never queued twice.
-    async fn reconcile_unposted(
-        &self,
-        ctx: &JobCtx,
-        job: &JobRecord,
-        conn: &ServerConn,
-    ) -> Result<Option<Tracked>, CoreError> {
-        if conn.client.history(&job.prompt_id).await?.is_some()
-            || queue_has(conn, &job.prompt_id).await?
-        {
-            ctx.event(EventData::Reconciled {
-                how: "the server already had the prompt".into(),
-            })
-            .await?;
-            return Ok(Some(conn.hub.track(&job.prompt_id)));
-        }
-        if job.cancel_requested {
-            ctx.advance(JobState::Cancelled).await?;
-            return Ok(None);
-        }
-        let graph = run::saved_graph(ctx)?;
-        Ok(Some(run::post(ctx, job, conn, &graph).await?))
-    }
-
-    async fn finish(
+    pub(super) async fn finish(
         &self,
         ctx: &JobCtx,
         job: &JobRecord,
@@ -314,7 +298,6 @@ impl Engine {
                 if !ctx.enter(JobState::Collecting).await? {
                     return Ok(());
                 }
-                ctx.emit(JobUpdate::new(&job.id, JobState::Collecting));
                 if let Err(e) = collect::collect(ctx, conn, &entry).await {
                     ctx.fail(e.explain()).await;
                 } else {
@@ -375,53 +358,6 @@ impl Engine {
             .any(|e| matches!(e.data, EventData::PromptPosted { .. })))
     }
 
-    /// Cancels a job: before it is posted, at once; on the server, deleted from the queue and
-    /// interrupted (by prompt id, so no other job is touched). It always ends locally, whatever
-    /// the server answers: a server that cannot be reached is noted on the job.
-    pub async fn cancel(&self, job_id: &str) -> Result<JobRecord, CoreError> {
-        let ctx = self.ctx(job_id);
-        let job = ctx.job().await?;
-        if job.state.is_terminal() {
-            return Ok(job);
-        }
-        let id = job_id.to_string();
-        self.inner
-            .db
-            .write(move |c| repo::request_cancel(c, &id))
-            .await?;
-        info!(job_id = %job_id, prompt_id = %job.prompt_id, state = %job.state, "cancel requested");
-        if matches!(
-            job.state,
-            JobState::Queued | JobState::Executing | JobState::Collecting
-        ) {
-            let server = tokio::time::timeout(CANCEL_SERVER_BUDGET, async {
-                let conn = self.connection(job.endpoint.as_deref()).await?;
-                conn.client
-                    .queue_delete(std::slice::from_ref(&job.prompt_id))
-                    .await?;
-                conn.client.interrupt(&job.prompt_id).await?;
-                Ok::<_, CoreError>(())
-            })
-            .await;
-            let problem = match server {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(e.explain().message),
-                Err(_) => Some("the server did not answer in time".to_string()),
-            };
-            if let Some(problem) = problem {
-                warn!(%problem, "server did not confirm the cancel");
-                ctx.event(EventData::Warning {
-                    message: format!(
-                        "Cancelled here; the server did not confirm it ({problem}). It may still finish the prompt."
-                    ),
-                })
-                .await?;
-            }
-        }
-        ctx.advance(JobState::Cancelled).await?;
-        ctx.job().await
-    }
-
     /// Waits until the job is terminal (driven here or in another process) and, when this
     /// process drives it, until its manifests are written.
     pub async fn wait(&self, job_id: &str) -> Result<JobRecord, CoreError> {
@@ -450,43 +386,4 @@ impl Engine {
             .await;
         }
     }
-
-    /// On start: every non-terminal job is driven again from its recorded state. Returns the
-    /// ids picked up.
-    pub async fn recover(&self) -> Result<Vec<String>, CoreError> {
-        let jobs = self.inner.db.read(repo::non_terminal).await?;
-        for job in &jobs {
-            self.recover_job(&job.id).await?;
-        }
-        Ok(jobs.into_iter().map(|j| j.id).collect())
-    }
-
-    /// Reconciles one job (no-op when it already ended or this process drives it).
-    pub async fn recover_job(&self, job_id: &str) -> Result<(), CoreError> {
-        let ctx = self.ctx(job_id);
-        let job = ctx.job().await?;
-        if job.state.is_terminal() || job.is_demo {
-            return Ok(());
-        }
-        info!(job_id = %job.id, prompt_id = %job.prompt_id, state = %job.state, "reconciling job");
-        if job.cancel_requested
-            && matches!(
-                job.state,
-                JobState::Draft | JobState::Validating | JobState::Uploading
-            )
-        {
-            ctx.advance(JobState::Cancelled).await?;
-            return Ok(());
-        }
-        self.spawn_drive(job.id.clone(), None);
-        Ok(())
-    }
-}
-
-async fn queue_has(conn: &ServerConn, prompt_id: &str) -> Result<bool, CoreError> {
-    let q = conn.client.queue().await?;
-    Ok(q.queue_running
-        .iter()
-        .chain(q.queue_pending.iter())
-        .any(|item| item.prompt_id == prompt_id))
 }
