@@ -108,7 +108,7 @@ pub(crate) fn from_ws(err: tungstenite::Error, host: &str, path: &str) -> ComfyE
                 .as_ref()
                 .map(|b| String::from_utf8_lossy(&b[..b.len().min(512)]).into_owned())
                 .unwrap_or_default();
-            crate::client::status_error(status, host, path, body)
+            status_error(status, host, path, body)
         }
         tungstenite::Error::Io(e) => from_io(&e, host),
         tungstenite::Error::Tls(e) => {
@@ -129,6 +129,39 @@ pub(crate) fn from_ws(err: tungstenite::Error, host: &str, path: &str) -> ComfyE
         other => ComfyError::WebSocket {
             host: host.to_owned(),
             detail: chain_text(&other),
+        },
+    }
+}
+
+/// Map an HTTP status to its error class.
+pub(crate) fn status_error(status: u16, host: &str, path: &str, body: String) -> ComfyError {
+    match status {
+        401 => ComfyError::Unauthorized {
+            host: host.to_owned(),
+            path: path.to_owned(),
+        },
+        403 => ComfyError::Forbidden {
+            host: host.to_owned(),
+            path: path.to_owned(),
+        },
+        404 => ComfyError::NotFound {
+            host: host.to_owned(),
+            path: path.to_owned(),
+        },
+        413 => ComfyError::UploadTooLarge {
+            file: path.to_owned(),
+            size: None,
+            limit: None,
+        },
+        500..=599 => ComfyError::ServerError {
+            status,
+            path: path.to_owned(),
+            body,
+        },
+        _ => ComfyError::UnexpectedStatus {
+            status,
+            path: path.to_owned(),
+            body,
         },
     }
 }

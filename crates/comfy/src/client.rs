@@ -58,39 +58,6 @@ struct PromptBody<'a> {
     extra_data: Option<&'a Map<String, Value>>,
 }
 
-/// Map an HTTP status to its error class.
-pub(crate) fn status_error(status: u16, host: &str, path: &str, body: String) -> ComfyError {
-    match status {
-        401 => ComfyError::Unauthorized {
-            host: host.to_owned(),
-            path: path.to_owned(),
-        },
-        403 => ComfyError::Forbidden {
-            host: host.to_owned(),
-            path: path.to_owned(),
-        },
-        404 => ComfyError::NotFound {
-            host: host.to_owned(),
-            path: path.to_owned(),
-        },
-        413 => ComfyError::UploadTooLarge {
-            file: path.to_owned(),
-            size: None,
-            limit: None,
-        },
-        500..=599 => ComfyError::ServerError {
-            status,
-            path: path.to_owned(),
-            body,
-        },
-        _ => ComfyError::UnexpectedStatus {
-            status,
-            path: path.to_owned(),
-            body,
-        },
-    }
-}
-
 fn excerpt(bytes: &[u8]) -> String {
     let cut = &bytes[..bytes.len().min(200)];
     String::from_utf8_lossy(cut).into_owned()
@@ -201,7 +168,12 @@ impl ComfyClient {
             .await
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
-        Err(status_error(status.as_u16(), &self.inner.host, path, body))
+        Err(classify::status_error(
+            status.as_u16(),
+            &self.inner.host,
+            path,
+            body,
+        ))
     }
 
     /// Read a body, refusing more than `cap` bytes (checked on Content-Length first).
@@ -453,7 +425,12 @@ impl ComfyClient {
                 Ok(body) => Err(ComfyError::PromptRejected(Box::new(
                     PromptRejection::from_body(body),
                 ))),
-                Err(_) => Err(status_error(400, &self.inner.host, path, excerpt(&raw))),
+                Err(_) => Err(classify::status_error(
+                    400,
+                    &self.inner.host,
+                    path,
+                    excerpt(&raw),
+                )),
             };
         }
         let resp = self.check_status(resp, path).await?;

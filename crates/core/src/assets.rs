@@ -71,6 +71,23 @@ pub fn import(
     ))
 }
 
+/// Imports a file for `role` through the store handle (blocking), logging what happened.
+pub fn import_file(
+    db: &crate::store::Db,
+    data_dir: &Path,
+    path: &Path,
+    role: &str,
+    kind: MediaKind,
+    options: &ImportOptions,
+) -> Result<(AssetRecord, Vec<String>), CoreError> {
+    let result = db.write_blocking(|c| import(c, data_dir, path, role, kind, options));
+    match &result {
+        Ok((a, _)) => tracing::info!(asset = %a.id, role, sha256 = %a.sha256, "asset imported"),
+        Err(e) => tracing::warn!(file = %path.display(), error = %e, "import refused"),
+    }
+    result
+}
+
 /// Inserts the row, or returns the one already stored for the same bytes and role. Another
 /// process (two submits of the same file at once) may store them between our `find` and our
 /// insert: then our row is not written (ON CONFLICT DO NOTHING) and returning it would hand out

@@ -16,8 +16,9 @@ use symphonia::core::probe::Hint;
 
 use crate::error::MediaError;
 use crate::facts::MediaFacts;
+use crate::kind::MediaKind;
 use crate::limits::Limits;
-use crate::sniff::{Container, MediaKind, Sniffed};
+use crate::sniff::{Container, Sniffed};
 
 /// The rate wav2vec2 (and so Wan S2V) works at.
 pub const TARGET_SAMPLE_RATE: u32 = 16_000;

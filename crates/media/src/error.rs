@@ -2,12 +2,7 @@
 
 use animatrix_common::{ErrorCode, Explain, UserError};
 
-use crate::sniff::MediaKind;
-
-/// The accepted types, as shown to users when a file is refused.
-pub const ACCEPTED_IMAGES: &str = "PNG, JPEG, WebP";
-pub const ACCEPTED_AUDIO: &str = "WAV, MP3, FLAC, OGG Vorbis, M4A (AAC)";
-pub const ACCEPTED_VIDEO: &str = "MP4 or MOV (H.264, H.265), WebM (VP8, VP9)";
+use crate::kind::{ACCEPTED_VIDEO, MediaKind};
 
 /// Every way an import or probe can fail. `code()` values are stable: never reword them.
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sniff::MediaKind;
+use crate::kind::MediaKind;
 
 /// Facts about one media file. Dimensions are as displayed: after EXIF orientation for images
 /// and after the rotation matrix for videos (`rotation` keeps the raw angle).

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::MediaError;
 use crate::facts::MediaFacts;
+use crate::kind::MediaKind;
 use crate::limits::Limits;
-use crate::sniff::{Container, MediaKind, Sniffed};
+use crate::sniff::{Container, Sniffed};
 
 /// Longer side of the thumbnails written for chips and history.
 pub const THUMBNAIL_SIDE: u32 = 256;

@@ -11,6 +11,7 @@ mod facts;
 mod guard;
 mod image_ops;
 mod input;
+mod kind;
 mod limits;
 mod probe;
 mod roles;
@@ -22,15 +23,16 @@ mod video;
 pub use audio::{
     MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, NormalizedAudio, TARGET_SAMPLE_RATE, WAVEFORM_POINTS,
 };
-pub use error::{ACCEPTED_AUDIO, ACCEPTED_IMAGES, ACCEPTED_VIDEO, MediaError};
+pub use error::MediaError;
 pub use facts::MediaFacts;
 pub use image_ops::{
     AspectTarget, FitMode, THUMBNAIL_SIDE, fit_to_target, thumbnail, write_jpeg, write_png,
 };
+pub use kind::{ACCEPTED_AUDIO, ACCEPTED_IMAGES, ACCEPTED_VIDEO, MediaKind};
 pub use limits::Limits;
 pub use probe::{probe, probe_bytes};
 pub use roles::Role;
-pub use sniff::{Container, MediaKind, SNIFF_LEN, Sniffed, sniff, sniff_bytes};
+pub use sniff::{Container, SNIFF_LEN, Sniffed, sniff, sniff_bytes};
 pub use store::{AssetStore, ImportOptions, ImportedMedia};
 pub use video::{VideoProbe, decode_first_frame};
 

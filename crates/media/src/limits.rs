@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::MediaError;
-use crate::sniff::MediaKind;
+use crate::kind::MediaKind;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

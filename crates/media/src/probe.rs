@@ -10,8 +10,9 @@ use crate::audio::{audio_edit_for, probe_audio};
 use crate::error::MediaError;
 use crate::facts::MediaFacts;
 use crate::image_ops::probe_image;
+use crate::kind::MediaKind;
 use crate::limits::Limits;
-use crate::sniff::{Container, MediaKind, Sniffed, sniff, sniff_bytes};
+use crate::sniff::{Container, Sniffed, sniff, sniff_bytes};
 use crate::video::probe_video;
 
 /// Probes the file at `path`: sniffs its real type, checks the size limit for that kind from

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::MediaError;
-use crate::sniff::MediaKind;
+use crate::kind::MediaKind;
 use crate::store::ImportOptions;
 
 /// What an asset is for in a job.

@@ -4,52 +4,16 @@
 //! `infer` crate would do the same but cannot tell us which ISO-BMFF brand means "audio only",
 //! nor the Ogg codec, nor name the non-media things (executables, text) users drop by mistake.
 
-use std::fmt;
 use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ACCEPTED_AUDIO, ACCEPTED_IMAGES, ACCEPTED_VIDEO, MediaError};
+use crate::error::MediaError;
+use crate::kind::{ACCEPTED_AUDIO, ACCEPTED_IMAGES, ACCEPTED_VIDEO, MediaKind};
 
 /// How many bytes of the header sniffing looks at.
 pub const SNIFF_LEN: usize = 64;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MediaKind {
-    Image,
-    Audio,
-    Video,
-}
-
-impl MediaKind {
-    pub(crate) fn article(self) -> &'static str {
-        match self {
-            MediaKind::Image => "an image",
-            MediaKind::Audio => "an audio file",
-            MediaKind::Video => "a video",
-        }
-    }
-
-    pub(crate) fn accepted(self) -> &'static str {
-        match self {
-            MediaKind::Image => ACCEPTED_IMAGES,
-            MediaKind::Audio => ACCEPTED_AUDIO,
-            MediaKind::Video => ACCEPTED_VIDEO,
-        }
-    }
-}
-
-impl fmt::Display for MediaKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            MediaKind::Image => "image",
-            MediaKind::Audio => "audio",
-            MediaKind::Video => "video",
-        })
-    }
-}
 
 /// The container family, which decides the prober.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -20,8 +20,9 @@ use crate::image_ops::{
     AspectTarget, FitMode, fit_to_target, load_oriented, probe_image, thumbnail, write_jpeg,
     write_png,
 };
+use crate::kind::MediaKind;
 use crate::limits::Limits;
-use crate::sniff::{Container, MediaKind, Sniffed, sniff};
+use crate::sniff::{Container, Sniffed, sniff};
 use crate::video::{decode_first_frame, probe_video};
 
 /// How to import. `Default` = no aspect fit (image re-encoded at its own size), crop mode,

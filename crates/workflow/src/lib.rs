@@ -18,6 +18,7 @@ mod check;
 mod error;
 mod error_words;
 pub mod graph;
+mod issue;
 pub mod manifest;
 mod models;
 mod object_info;

@@ -3,8 +3,8 @@
 //! fixed timeline, from the target duration.
 
 use crate::WorkflowError;
+use crate::issue::{IssueField, PlanIssue};
 use crate::manifest::{InputKind, Manifest, Profile, Timeline, TimelineSource};
-use crate::plan::{IssueField, PlanIssue};
 use crate::settings::JobSettings;
 use animatrix_common::ErrorCode;
 

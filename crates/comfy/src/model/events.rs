@@ -6,7 +6,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Number, Value};
 
-use super::history::NodeOutputs;
+use super::files::NodeOutputs;
 use super::misc::Features;
 
 /// Every text message type the server sends. Anything else, or a known type whose data does

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::history::FileType;
+use super::files::FileType;
 
 /// GET /features and the websocket `feature_flags` reply.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //! prove, by serde_json round trips over every capture, that no captured field is dropped.
 
 pub mod events;
+pub mod files;
 pub mod graph;
 pub mod history;
 pub mod misc;
@@ -18,11 +19,9 @@ pub use events::{
     ImageFormat, NodeProgressState, PreviewMetadata, ProgressData, ProgressStateData,
     ServerMessage, StatusData,
 };
+pub use files::{FileRef, FileType, NodeOutputs, OutputFile, VideoFileRef};
 pub use graph::{ApiGraph, ApiNode, InputValue};
-pub use history::{
-    FileRef, FileType, History, HistoryEntry, HistoryMessage, HistoryStatus, NodeMetaInfo,
-    NodeOutputs, OutputFile, VideoFileRef,
-};
+pub use history::{History, HistoryEntry, HistoryMessage, HistoryStatus, NodeMetaInfo};
 pub use misc::{Features, UploadedFile};
 pub use object_info::{
     ComboEncoding, InputKind, InputSpec, NodeInputs, NodeSchema, ObjectInfo, OutputType,

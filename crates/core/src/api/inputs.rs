@@ -66,9 +66,15 @@ impl Studio {
                     .map(|d| d.label)
                     .collect(),
             })?;
-        let (engine, path) = (self.engine().clone(), path.to_path_buf());
+        let (db, data_dir, path) = (
+            self.db().clone(),
+            self.data_dir().to_path_buf(),
+            path.to_path_buf(),
+        );
         crate::store::off_thread(move || {
-            let (asset, warnings) = engine.import_asset(
+            let (asset, warnings) = crate::assets::import_file(
+                &db,
+                &data_dir,
                 &path,
                 decl.role.as_str(),
                 decl.media_kind(),

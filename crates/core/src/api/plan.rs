@@ -8,7 +8,7 @@ use animatrix_workflow::{IssueField, Plan, PlanIssue};
 use super::Studio;
 use crate::CoreError;
 use crate::assets::{self, AssetRecord};
-use crate::jobs::{InputSource, JobRequest, PreparedInput, Role};
+use crate::jobs::{InputSource, JobInputRecord, JobRequest, Role};
 
 impl Studio {
     pub async fn plan(&self, request: JobRequest) -> Result<Plan, CoreError> {
@@ -22,9 +22,10 @@ impl Studio {
         let mut inputs = Vec::new();
         for (position, input) in req.inputs.iter().enumerate() {
             match self.asset_facts(&input.source, &input.role) {
-                Ok(asset) => inputs.push(PreparedInput {
+                Ok(asset) => inputs.push(JobInputRecord {
                     role: input.role.clone(),
                     position: position as i64,
+                    uploaded_name: None,
                     asset,
                 }),
                 Err(e) => unreadable.push(PlanIssue {

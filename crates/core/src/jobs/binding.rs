@@ -4,8 +4,7 @@
 
 use animatrix_workflow::{Attached, InputKind, MediaFacts, Template, UploadedInputs};
 
-use super::model::{JobRequest, Role};
-use super::prepare::PreparedInput;
+use super::model::{JobInputRecord, JobRequest, Role};
 use crate::assets::AssetRecord;
 
 /// One input a template takes, as the core needs it.
@@ -91,7 +90,7 @@ pub fn attached<'a>(inputs: impl IntoIterator<Item = (&'a Role, &'a AssetRecord)
 }
 
 /// Facts of the input that drives the template's length.
-pub fn media_facts(t: &Template, inputs: &[PreparedInput]) -> MediaFacts {
+pub fn media_facts(t: &Template, inputs: &[JobInputRecord]) -> MediaFacts {
     let Some(role) = t.timeline_role() else {
         return MediaFacts::default();
     };

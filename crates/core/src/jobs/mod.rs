@@ -24,6 +24,6 @@ pub use collect::{clip_facts, sha256_file};
 pub use engine::{Engine, JOBS_DIR};
 pub use manifests::{DEBUG_METADATA, JOB_MANIFEST, JobManifest};
 pub use model::*;
-pub use prepare::{DRY_RUN_JOB_ID, Prepared, PreparedInput, template_for};
+pub use prepare::{DRY_RUN_JOB_ID, Prepared, template_for};
 pub use repo::{Cursor, JobPage, JobQuery};
 pub use run::{BOUND_GRAPH_FILE, upload_name};

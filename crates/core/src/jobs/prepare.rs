@@ -8,22 +8,13 @@ use animatrix_media::{AspectTarget, ImportOptions};
 use animatrix_workflow::{Catalog, MAX_SEED, OsSeedSource, Plan, SeedSource, Template};
 
 use super::binding::{self, InputDecl};
-use super::engine::Engine;
-use super::model::{InputSource, JobInput, JobRequest, Role, TemplateRef};
+use super::model::{InputSource, JobInput, JobInputRecord, JobRequest, TemplateRef};
 use crate::CoreError;
 use crate::assets::{self, AssetRecord};
 use crate::store::Db;
 
 /// The job id bound into dry runs; the real id replaces it when the job is queued.
 pub const DRY_RUN_JOB_ID: &str = "00000000-0000-0000-0000-000000000000";
-
-/// An input after import: the asset that fills `role` at `position`.
-#[derive(Debug, Clone)]
-pub struct PreparedInput {
-    pub role: Role,
-    pub position: i64,
-    pub asset: AssetRecord,
-}
 
 /// A request that passed every local check.
 #[derive(Debug, Clone)]
@@ -34,7 +25,8 @@ pub struct Prepared {
     pub template: TemplateRef,
     /// The studio (manifest `mode`).
     pub mode: String,
-    pub inputs: Vec<PreparedInput>,
+    /// The inputs as stored with the job (not uploaded yet).
+    pub inputs: Vec<JobInputRecord>,
     /// Profile, aspect, size, frames (without server facts: the server is asked later).
     pub plan: Plan,
     pub warnings: Vec<String>,
@@ -76,8 +68,14 @@ fn checked_plan(
     }
 }
 
-pub fn prepare(engine: &Engine, mut req: JobRequest) -> Result<Prepared, CoreError> {
-    let catalog = engine.catalog();
+/// Every local check of `req` against `catalog`, importing its files into the data dir's
+/// asset store.
+pub fn prepare(
+    catalog: &Catalog,
+    db: &Db,
+    data_dir: &Path,
+    mut req: JobRequest,
+) -> Result<Prepared, CoreError> {
     let template = template_for(catalog, &req)?;
     let manifest = template.manifest();
     if req.settings.seed < 0 {
@@ -88,18 +86,18 @@ pub fn prepare(engine: &Engine, mut req: JobRequest) -> Result<Prepared, CoreErr
         fit: req.fit,
         ..ImportOptions::default()
     };
-    let db = engine.db();
-    let mut imported: Vec<PreparedInput> = Vec::new();
+    let mut imported: Vec<JobInputRecord> = Vec::new();
     let mut warnings = Vec::new();
     // Audio and video first: the driving input's facts decide the frame count; images that are
     // fitted to the output need the size the plan reports.
     for decl in decls.iter().filter(|d| !d.is_image()) {
         for (position, input) in req.inputs_of(decl.role.as_str()).enumerate() {
-            let (asset, w) = resolve(engine, db, input, decl, &base)?;
+            let (asset, w) = resolve(db, data_dir, input, decl, &base)?;
             warnings.extend(w);
-            imported.push(PreparedInput {
+            imported.push(JobInputRecord {
                 role: decl.role.clone(),
                 position: position as i64,
+                uploaded_name: None,
                 asset,
             });
         }
@@ -125,14 +123,15 @@ pub fn prepare(engine: &Engine, mut req: JobRequest) -> Result<Prepared, CoreErr
             ..base.clone()
         };
         for (position, input) in req.inputs_of(decl.role.as_str()).enumerate() {
-            let (asset, w) = resolve(engine, db, input, decl, &options)?;
+            let (asset, w) = resolve(db, data_dir, input, decl, &options)?;
             warnings.extend(w);
             if let Some(note) = &decl.guidance {
                 warnings.push(note.clone());
             }
-            imported.push(PreparedInput {
+            imported.push(JobInputRecord {
                 role: decl.role.clone(),
                 position: position as i64,
+                uploaded_name: None,
                 asset,
             });
         }
@@ -164,20 +163,20 @@ pub fn prepare(engine: &Engine, mut req: JobRequest) -> Result<Prepared, CoreErr
 
 /// Imports a file, or reads a stored asset (re-fitting an image that must match the output).
 fn resolve(
-    engine: &Engine,
     db: &Db,
+    data_dir: &Path,
     input: &JobInput,
     decl: &InputDecl,
     options: &ImportOptions,
 ) -> Result<(AssetRecord, Vec<String>), CoreError> {
     match &input.source {
-        InputSource::File(path) => import(engine, path, decl, options),
+        InputSource::File(path) => import(db, data_dir, path, decl, options),
         InputSource::Asset(id) => {
             let asset = db.read_blocking(|c| assets::get(c, id))?;
             // A replayed image may need another fit (other aspect): re-import its stored
             // (already clean) file, which dedups when nothing changes.
             if decl.fit_output && options.target.is_some() {
-                return import(engine, &asset.path(), decl, options);
+                return import(db, data_dir, &asset.path(), decl, options);
             }
             Ok((asset, Vec::new()))
         }
@@ -185,12 +184,15 @@ fn resolve(
 }
 
 fn import(
-    engine: &Engine,
+    db: &Db,
+    data_dir: &Path,
     path: &Path,
     decl: &InputDecl,
     options: &ImportOptions,
 ) -> Result<(AssetRecord, Vec<String>), CoreError> {
-    engine.import_asset(
+    assets::import_file(
+        db,
+        data_dir,
         path,
         decl.role.as_str(),
         decl.media_kind(),

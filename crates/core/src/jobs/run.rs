@@ -12,8 +12,8 @@ use tracing::{info, warn};
 use super::binding;
 use super::conn::ServerConn;
 use super::lifecycle::JobCtx;
-use super::model::{EventData, JobRecord, JobState, JobUpdate, Role};
-use super::prepare::{Prepared, PreparedInput};
+use super::model::{EventData, JobInputRecord, JobRecord, JobState, JobUpdate, Role};
+use super::prepare::Prepared;
 use super::repo;
 use crate::CoreError;
 use crate::assets::AssetRecord;
@@ -40,7 +40,7 @@ pub async fn to_server(
     if !ctx.enter(JobState::Uploading).await? {
         return Ok(None);
     }
-    let uploads: Vec<&PreparedInput> = prepared
+    let uploads: Vec<&JobInputRecord> = prepared
         .inputs
         .iter()
         .filter(|i| binding::declared(template, i.role.as_str()).is_some_and(|d| d.bound))
@@ -81,7 +81,7 @@ pub async fn to_server(
 async fn upload_all(
     ctx: &JobCtx,
     conn: &ServerConn,
-    uploads: &[&PreparedInput],
+    uploads: &[&JobInputRecord],
 ) -> Result<Vec<(Role, String)>, CoreError> {
     let total: u64 = uploads
         .iter()

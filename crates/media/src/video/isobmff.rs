@@ -14,7 +14,8 @@ use mp4parse::{CodecType, SampleEntry, TrackType, VideoCodecSpecific};
 use super::{H264FirstSample, VideoProbe, require_video, round_fps};
 use crate::error::MediaError;
 use crate::facts::MediaFacts;
-use crate::sniff::{MediaKind, Sniffed};
+use crate::kind::MediaKind;
+use crate::sniff::Sniffed;
 
 /// The index of any real video fits easily; a larger `moov` is refused rather than loaded.
 const MAX_MOOV_BYTES: u64 = 64 * 1024 * 1024;

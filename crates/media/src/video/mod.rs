@@ -54,7 +54,7 @@ pub(crate) fn probe_video<R: Read + Seek>(
         other => {
             return Err(MediaError::UnsupportedType {
                 what: format!("{other:?} is not a video container"),
-                accepted: crate::error::ACCEPTED_VIDEO.to_string(),
+                accepted: crate::kind::ACCEPTED_VIDEO.to_string(),
             });
         }
     };
@@ -159,7 +159,7 @@ pub(crate) fn round_fps(fps: f64) -> f64 {
 pub fn probe_video_file(path: &std::path::Path, limits: &Limits) -> Result<VideoProbe, MediaError> {
     let sniffed = crate::sniff::sniff(path)?;
     let size = crate::input::regular_file(path)?;
-    limits.check_size(crate::sniff::MediaKind::Video, size)?;
+    limits.check_size(crate::kind::MediaKind::Video, size)?;
     let file = std::fs::File::open(path).map_err(|e| MediaError::io(path, e))?;
     probe_video(&mut std::io::BufReader::new(file), size, &sniffed, limits)
 }

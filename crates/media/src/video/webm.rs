@@ -7,7 +7,8 @@ use matroska_demuxer::{Frame, MatroskaFile, TrackType};
 use super::{VideoProbe, require_video, round_fps};
 use crate::error::MediaError;
 use crate::facts::MediaFacts;
-use crate::sniff::{MediaKind, Sniffed};
+use crate::kind::MediaKind;
+use crate::sniff::Sniffed;
 
 /// Counting frames reads every block; past this many blocks (all tracks) we stop.
 const MAX_FRAMES_COUNTED: u64 = 200_000;

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use animatrix_comfy::Outcome;
 use animatrix_common::Explain;
-use animatrix_media::{ImportOptions, MediaKind};
 use animatrix_workflow::Catalog;
 use tokio::sync::{Mutex, broadcast};
 use tracing::{Instrument, info, info_span, warn};
@@ -25,7 +24,6 @@ use super::model::{
 use super::prepare::{self, Prepared};
 use super::repo;
 use super::run;
-use crate::assets::AssetRecord;
 use crate::config::endpoints::EndpointView;
 use crate::store::{Db, off_thread};
 use crate::{CoreError, secrets, store};
@@ -131,28 +129,13 @@ impl Engine {
         Ok(conn)
     }
 
-    /// Normalizes a file into the asset store and records it (blocking).
-    pub fn import_asset(
-        &self,
-        path: &Path,
-        role: &str,
-        kind: MediaKind,
-        options: &ImportOptions,
-    ) -> Result<(AssetRecord, Vec<String>), CoreError> {
-        let result = self.inner.db.write_blocking(|c| {
-            crate::assets::import(c, &self.inner.data_dir, path, role, kind, options)
-        });
-        match &result {
-            Ok((a, _)) => info!(asset = %a.id, role, sha256 = %a.sha256, "asset imported"),
-            Err(e) => warn!(file = %path.display(), error = %e, "import refused"),
-        }
-        result
-    }
-
     /// Every local check of a request, on the blocking pool (media import is CPU work).
     pub async fn prepare(&self, request: JobRequest) -> Result<Prepared, CoreError> {
         let engine = self.clone();
-        off_thread(move || prepare::prepare(&engine, request)).await
+        off_thread(move || {
+            prepare::prepare(engine.catalog(), engine.db(), engine.data_dir(), request)
+        })
+        .await
     }
 
     /// Validates and records a new job, then drives it in the background. Returns its id.
