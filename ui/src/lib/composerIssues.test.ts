@@ -58,6 +58,13 @@ describe('a calm composer', () => {
     expect(shownFor(c, 'template')).toEqual([]);
   });
 
+  it("a plan of the template the user just left is not shown for the new one", () => {
+    const movePlan = fakePlan(request({ prompt: '' }, []));
+    const c = ctx({ touched: true, template: S2V, planState: { plan: movePlan, error: null, key: 'k' } });
+    expect(blockerOf(c)).toBeNull();
+    expect(shownFor(c, 'input-ground_truth')).toEqual([]);
+  });
+
   it('issues of Advanced controls wait at its toggle while it is closed', () => {
     const plan = fakePlan(request({ template: 'animate_mix' }));
     const closed = ctx({ touched: true, template: MIX, planState: { plan, error: null, key: 'k' } });
@@ -98,9 +105,10 @@ describe('what else stops Generate', () => {
   it("the server's report in its own words: a template it cannot run, a profile it lacks", () => {
     const ready = fakePlan(request({ template: 'animate_mix', points: [{ x: 0.5, y: 0.5 }] }));
     const base = { touched: true, template: MIX, planState: { plan: ready, error: null, key: 'k' } };
-    const gpu = report({ status: 'unavailable', ready: false, ready_profiles: [], verdict: 'needs an NVIDIA GPU: SAM2 runs on CUDA' });
+    const gpu = report({ status: 'unavailable', ready: false, ready_profiles: [], verdict: 'needs an NVIDIA GPU: SAM2 runs on CUDA.' });
     const c = ctx({ ...base, preflight: preflight(gpu) });
-    expect(blockerOf(c)?.message).toMatch(/cannot make this yet: needs an NVIDIA GPU: SAM2 runs on CUDA/);
+    expect(blockerOf(c)?.message).toBe('Your server “lab” cannot make this yet: needs an NVIDIA GPU: SAM2 runs on CUDA.');
+    expect(blockerOf(c)?.suggestion).toMatch(/Ask whoever runs the server/);
     expect(shownFor(c, 'readiness')).toEqual([]);
 
     const limited = report({
@@ -111,7 +119,7 @@ describe('what else stops Generate', () => {
     });
     const ok = ctx({ ...base, preflight: preflight(limited) });
     expect(blockerOf(ok)).toBeNull();
-    expect(shownFor(ok, 'readiness')[0]?.message).toBe('Server “lab”: ready (High unavailable: missing big.safetensors).');
+    expect(shownFor(ok, 'readiness')[0]?.message).toBe('Server “lab”: ready (High unavailable: missing big.safetensors)');
     const high = ctx({ ...base, preflight: preflight(limited), profile: 'high' });
     expect(blockerOf(high)?.message).toBe(
       'Your server cannot make High quality yet (missing big.safetensors): choose Draft or Standard.',

@@ -60,7 +60,8 @@ function allItems(ctx: IssueContext): (Shown & { key: string })[] {
   }
   const readiness = readinessNotices(ctx.preflight, t, ctx.profile);
   items.push(...readiness.filter((n) => n.key === 'template'));
-  const plan = ctx.planState.plan;
+  // A plan of another template (the user just switched) says nothing about this one.
+  const plan = ctx.planState.plan?.template === t?.name ? ctx.planState.plan : null;
   items.push(...(plan?.issues ?? []).map((i) => fromIssue(i, true)));
   items.push(...readiness.filter((n) => n.key !== 'template'));
   items.push(...(plan?.warnings ?? []).map((i) => fromIssue(i, false)));

@@ -44,7 +44,12 @@ export function readinessLine(preflight: PreflightResult | null, t: StudioTempla
   if (!preflight || !t) return null;
   if (preflight.error) return `Could not check your server “${preflight.endpoint}”: ${preflight.error.message}`;
   const report = reportFor(preflight, t);
-  return report ? `Server “${preflight.endpoint}”: ${report.verdict}.` : null;
+  return report ? `Server “${preflight.endpoint}”: ${report.verdict}` : null;
+}
+
+/** The verdict as the end of a sentence (verdicts may already end on the reason's full stop). */
+function sentence(verdict: string): string {
+  return /[.!?]$/.test(verdict) ? verdict : `${verdict}.`;
 }
 
 /** What the report stops: the whole template, or only the chosen quality profile. */
@@ -59,7 +64,8 @@ export function readinessNotices(
     return [
       {
         key: 'template',
-        message: `Your server “${preflight.endpoint}” cannot make this yet: ${report.verdict}. Ask whoever runs the server to add what is missing, or choose another studio.`,
+        message: `Your server “${preflight.endpoint}” cannot make this yet: ${sentence(report.verdict)}`,
+        suggestion: 'Ask whoever runs the server to add what is missing, or choose another studio.',
         blocking: true,
       },
     ];
