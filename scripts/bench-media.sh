@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Media benchmark (issue 6): our pipeline vs the reference tools, same run, same inputs.
 #   1. 24 MP JPEG -> 832x480 center-crop PNG + 256 px JPEG thumbnail  vs ImageMagick convert
-#   2. 10-minute MP3 -> 16 kHz mono 16-bit WAV                        vs ffmpeg
+#   2. 10-minute MP3 44.1 kHz stereo -> WAV kept at 44.1 kHz stereo s16 vs ffmpeg
+#   2b. 10-minute 96 kHz 24-bit stereo WAV master -> 48 kHz stereo s24   vs ffmpeg (soxr-less swr)
 #   3. probe of a >= 1 GiB MP4 (moov after mdat)                       vs ffprobe
 # Inputs are generated in a temp dir (never committed). Best of N wall times, whole processes.
 # Usage: scripts/bench-media.sh [--append]   (--append adds the results to docs/BENCHMARKS.md)
@@ -28,6 +29,9 @@ ffmpeg -v error -y -f lavfi -i "testsrc2=size=6000x4000" -vf "noise=alls=25:allf
 ffmpeg -v error -y -f lavfi \
   -i "aevalsrc=0.3*sin(2*PI*440*t)+0.1*sin(2*PI*1234*t)|0.3*sin(2*PI*660*t)+0.05*sin(2*PI*3000*t):s=44100:d=600" \
   -c:a libmp3lame -b:a 192k "$work/talk.mp3"
+ffmpeg -v error -y -f lavfi \
+  -i "aevalsrc=0.3*sin(2*PI*440*t)+0.1*sin(2*PI*1234*t)|0.3*sin(2*PI*660*t)+0.05*sin(2*PI*3000*t):s=96000:d=600" \
+  -c:a pcm_s24le "$work/master.wav"
 # High-bitrate H.264 clip, then stream-copied in a loop until the file passes 1 GiB.
 ffmpeg -v error -y -f lavfi -i "testsrc2=size=1280x720:rate=30" -t 10 \
   -c:v libx264 -preset ultrafast -qp 0 -pix_fmt yuv420p "$work/clip.mp4"
@@ -61,9 +65,13 @@ read -r im_img im_img_rss im_img_cpu < <(best_of /usr/bin/convert "$work/photo.j
 
 echo "audio ..."
 read -r ours_aud ours_aud_rss ours_aud_cpu < <(best_of "$bench" audio "$work/talk.mp3" "$work/ours.wav")
-read -r ff_aud ff_aud_rss ff_aud_cpu < <(best_of ffmpeg -v error -y -i "$work/talk.mp3" -ac 1 -ar 16000 -c:a pcm_s16le "$work/ff.wav")
+read -r ff_aud ff_aud_rss ff_aud_cpu < <(best_of ffmpeg -v error -y -i "$work/talk.mp3" -c:a pcm_s16le "$work/ff.wav")
 ours_wav_s=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$work/ours.wav")
 ff_wav_s=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$work/ff.wav")
+read -r ours_hi ours_hi_rss ours_hi_cpu < <(best_of "$bench" audio "$work/master.wav" "$work/ours_hi.wav")
+read -r ff_hi ff_hi_rss ff_hi_cpu < <(best_of ffmpeg -v error -y -i "$work/master.wav" -ar 48000 -c:a pcm_s24le "$work/ff_hi.wav")
+ours_hi_s=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$work/ours_hi.wav")
+ff_hi_s=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$work/ff_hi.wav")
 
 echo "video probe ..."
 read -r ours_vid ours_vid_rss ours_vid_cpu < <(best_of "$bench" video "$work/big.mp4")
@@ -77,7 +85,8 @@ $(date -u +%Y-%m-%d) on ${cpu}; best of ${runs}, whole-process wall time, releas
 | task | animatrix-media wall (CPU) | reference wall (CPU) | speed-up (wall) | peak RSS ours / ref |
 |---|---|---|---|---|
 | 24 MP JPEG (6000x4000) -> 832x480 crop PNG + 256 px JPEG thumb | ${ours_img} s (${ours_img_cpu} s) | ImageMagick 6 convert, Lanczos: ${im_img} s (${im_img_cpu} s) | $(ratio "$im_img" "$ours_img")x (goal 2x) | ${ours_img_rss} / ${im_img_rss} KB |
-| 10 min MP3 44.1 kHz stereo -> 16 kHz mono s16 WAV | ${ours_aud} s (${ours_aud_cpu} s), out ${ours_wav_s} s | ffmpeg: ${ff_aud} s (${ff_aud_cpu} s), out ${ff_wav_s} s | $(ratio "$ff_aud" "$ours_aud")x (goal > 1x) | ${ours_aud_rss} / ${ff_aud_rss} KB |
+| 10 min MP3 44.1 kHz stereo -> WAV kept at 44.1 kHz stereo s16 | ${ours_aud} s (${ours_aud_cpu} s), out ${ours_wav_s} s | ffmpeg: ${ff_aud} s (${ff_aud_cpu} s), out ${ff_wav_s} s | $(ratio "$ff_aud" "$ours_aud")x (goal > 1x) | ${ours_aud_rss} / ${ff_aud_rss} KB |
+| 10 min WAV 96 kHz s24 stereo -> 48 kHz s24 stereo | ${ours_hi} s (${ours_hi_cpu} s), out ${ours_hi_s} s | ffmpeg: ${ff_hi} s (${ff_hi_cpu} s), out ${ff_hi_s} s | $(ratio "$ff_hi" "$ours_hi")x (goal > 1x) | ${ours_hi_rss} / ${ff_hi_rss} KB |
 | probe of a $((big_bytes / 1048576)) MiB MP4 (moov after mdat) | ${ours_vid} s process, ${ours_vid_inproc} ms in-process | ffprobe: ${ffp_vid} s | $(ratio "$ffp_vid" "$ours_vid")x (goal < 50 ms) | ${ours_vid_rss} / ${ffp_vid_rss} KB |
 
 Load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' builds share the 2 cores).

@@ -363,3 +363,56 @@ async fn kill_9_at_random_points_then_restart_reconciles_without_loss_or_duplica
         env.integrity_ok();
     }
 }
+
+/// The user's sound reaches the server at its own quality: a 48 kHz stereo song is uploaded as
+/// a 48 kHz stereo WAV (ComfyUI resamples for the model itself; the video carries this audio).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_48k_stereo_song_is_sent_to_the_server_at_48k_stereo() {
+    let env = Env::new(5).await;
+    let (image, song) = (fixture("character.png"), fixture("song_48k_stereo.flac"));
+    let out = env
+        .run(&[
+            "submit",
+            "--wait",
+            "--json",
+            "audio",
+            "--image",
+            &image,
+            "--audio",
+            &song,
+            "--prompt",
+            "a singer",
+            "--profile",
+            "draft",
+        ])
+        .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wavs: Vec<PathBuf> = walk_files(env.fake.input_dir())
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "wav"))
+        .collect();
+    assert_eq!(wavs.len(), 1, "{wavs:?}");
+    let header = std::fs::read(&wavs[0]).expect("uploaded wav");
+    // Canonical WAV: RIFF header, then the fmt chunk (channels at 22, sample rate at 24).
+    assert_eq!(&header[12..16], b"fmt ");
+    let channels = u16::from_le_bytes([header[22], header[23]]);
+    let rate = u32::from_le_bytes([header[24], header[25], header[26], header[27]]);
+    assert_eq!((rate, channels), (48_000, 2));
+}
+
+fn walk_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -305,3 +305,48 @@ async fn a_demo_run_is_never_sent_to_a_server_from_the_cli() {
         assert_eq!(env.fake.prompts().len(), before, "nothing was posted");
     }
 }
+
+/// The body pose estimator of animate_move 1.1.0 (a DWPreprocessor, listed in `auto_models`).
+const DW_POSE_NODE: &str = "100";
+
+/// A custom node that cannot fetch its checkpoint offline (huggingface_hub's
+/// LocalEntryNotFoundError) fails with its own code, naming the file the operator must pre-seed
+/// (from the template manifest's `auto_models`), not "try again".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_model_download_names_the_file_to_pre_seed() {
+    let env = Env::new(5).await;
+    env.fake.faults().on_next_prompt(PromptFault::default().error_at_with(
+        DW_POSE_NODE,
+        "huggingface_hub.errors.LocalEntryNotFoundError",
+        "An error happened while trying to locate the file on the Hub and we cannot find the requested files in the local cache.",
+    ));
+    let (image, video) = (fixture("character.png"), fixture("motion.mp4"));
+    let out = env
+        .run(&[
+            "submit",
+            "--wait",
+            "--json",
+            "animate",
+            "--mode",
+            "move",
+            "--image",
+            &image,
+            "--video",
+            &video,
+            "--prompt",
+            "a robot dancing",
+            "--profile",
+            "draft",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let err = &last_json_line(&out)["error"];
+    assert_eq!(err["code"], "model_download_failed", "{err}");
+    let words = format!("{} {}", err["message"], err["suggestion"]);
+    assert!(words.contains("pre-seed"), "{words}");
+    assert!(
+        words.contains("dw-ll_ucoco_384_bs5.torchscript.pt"),
+        "{words}"
+    );
+    assert!(!words.contains("Try again"), "{words}");
+}

@@ -61,7 +61,7 @@ pub mod ws;
 pub use auth::{Auth, Endpoint};
 pub use client::{Cancellation, ComfyClient};
 pub use doctor::{DoctorReport, doctor};
-pub use error::{ComfyError, TlsProblem};
+pub use error::{ComfyError, TlsProblem, is_model_download_failure};
 pub use hub::{ConnectionState, EventHub, HubOptions, Outcome, Preview, Tracked, TrackedEvent};
 pub use options::{ClientOptions, DownloadLimits};
 pub use rejection::{InputProblem, NodeValidationError, PromptRejection, RejectionKind};

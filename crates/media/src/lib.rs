@@ -21,7 +21,7 @@ mod store_temp;
 mod video;
 
 pub use audio::{
-    MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, NormalizedAudio, TARGET_SAMPLE_RATE, WAVEFORM_POINTS,
+    MAX_KEPT_SAMPLE_RATE, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, NormalizedAudio, WAVEFORM_POINTS,
 };
 pub use error::MediaError;
 pub use facts::MediaFacts;

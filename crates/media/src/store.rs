@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
-use crate::audio::{NormalizedAudio, TARGET_SAMPLE_RATE, audio_edit_for, normalize_audio};
+use crate::audio::{NormalizedAudio, audio_edit_for, normalize_audio};
 use crate::error::MediaError;
 use crate::facts::MediaFacts;
 use crate::image_ops::{
@@ -130,7 +130,8 @@ fn sha256_of_file(path: &Path) -> Result<String, MediaError> {
     Ok(hex(&hasher.finalize()))
 }
 
-/// Decodes, downmixes and resamples an audio file to a 16 kHz mono 16-bit WAV at `out_wav`.
+/// Decodes an audio file to a lossless WAV at `out_wav` that keeps its quality (see
+/// `audio::normalize`).
 pub fn normalize_audio_file(
     path: &Path,
     out_wav: &Path,
@@ -397,9 +398,9 @@ impl AssetStore {
         let deduplicated = self.commit(temp, &normalized_path)?;
         let mut normalized_facts = MediaFacts::new(MediaKind::Audio, "audio/wav");
         normalized_facts.duration_seconds = Some(normalized.duration_seconds);
-        normalized_facts.sample_rate = Some(TARGET_SAMPLE_RATE);
-        normalized_facts.channels = Some(1);
-        normalized_facts.codec = Some("pcm_s16le".to_string());
+        normalized_facts.sample_rate = Some(normalized.sample_rate);
+        normalized_facts.channels = Some(normalized.channels);
+        normalized_facts.codec = Some(format!("pcm_s{}le", normalized.bits_per_sample));
         normalized_facts.has_audio = true;
         Ok(ImportedMedia {
             sha256,

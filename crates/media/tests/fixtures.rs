@@ -591,58 +591,122 @@ fn reimport_is_deduplicated_and_content_addressed() {
     );
 }
 
-fn read_wav(path: &std::path::Path) -> (hound::WavSpec, Vec<i16>) {
+/// The spec and the samples (interleaved, as i32 whatever the depth).
+fn read_wav(path: &std::path::Path) -> (hound::WavSpec, Vec<i32>) {
     let mut r = hound::WavReader::open(path).expect("wav");
     let spec = r.spec();
     let samples = r
-        .samples::<i16>()
+        .samples::<i32>()
         .collect::<Result<Vec<_>, _>>()
         .expect("samples");
     (spec, samples)
 }
 
+/// The stored WAV keeps the user's sound: the source's rate (up to 48 kHz), its stereo, and
+/// 16-bit depth for 16-bit and lossy sources (the delivered video carries this audio; ComfyUI
+/// resamples to 16 kHz for the model by itself).
 #[test]
-fn every_audio_format_normalizes_to_16k_mono_s16_with_duration_kept() {
+fn every_audio_format_keeps_its_rate_and_channels_losslessly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = AssetStore::new(dir.path()).expect("store");
-    for name in [
-        "speech.wav",
-        "speech.mp3",
-        "speech.m4a",
-        "speech.flac",
-        "speech.ogg",
+    for (name, seconds) in [
+        ("speech.wav", 7.489),
+        ("speech.mp3", 7.489),
+        ("speech.m4a", 7.489),
+        ("speech.flac", 7.489),
+        ("speech.ogg", 7.489),
+        ("song_48k_stereo.flac", 10.0),
     ] {
         let m = store
             .import_as(&fixture(name), Role::Audio, &ImportOptions::default())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let source_rate = m.facts.sample_rate.expect("source rate");
+        let source_channels = m.facts.channels.expect("source channels");
         let (spec, samples) = read_wav(&m.normalized_path);
         assert_eq!(
+            (spec.sample_rate, spec.channels, spec.sample_format),
             (
-                spec.sample_rate,
-                spec.channels,
-                spec.bits_per_sample,
-                spec.sample_format
+                source_rate.min(48_000),
+                if source_channels == 2 { 2 } else { 1 },
+                hound::SampleFormat::Int
             ),
-            (16_000, 1, 16, hound::SampleFormat::Int),
             "{name}"
         );
-        let seconds = samples.len() as f64 / 16_000.0;
-        assert!((seconds - 7.489).abs() < 0.03, "{name}: {seconds} s");
+        assert!([16, 24].contains(&spec.bits_per_sample), "{name}");
+        let frames = samples.len() / usize::from(spec.channels);
+        let stored = frames as f64 / f64::from(spec.sample_rate);
+        assert!((stored - seconds).abs() < 0.03, "{name}: {stored} s");
         let probed = m.facts.duration_seconds.expect("duration");
         assert!(
-            (seconds - probed).abs() < 0.03,
-            "{name}: stored {seconds} vs probed {probed}"
+            (stored - probed).abs() < 0.03,
+            "{name}: stored {stored} vs probed {probed}"
         );
         let waveform = m.waveform.as_ref().expect("waveform");
         assert_eq!(waveform.len(), 200);
         assert!(waveform.iter().all(|p| (0.0..=1.0).contains(p)));
-        assert!(
-            waveform.iter().any(|p| *p > 0.1),
-            "{name}: speech has peaks"
-        );
+        assert!(waveform.iter().any(|p| *p > 0.1), "{name}: has peaks");
         assert_eq!(m.mime, "audio/wav");
-        assert_eq!(m.normalized_facts.sample_rate, Some(16_000));
+        assert_eq!(m.normalized_facts.sample_rate, Some(spec.sample_rate));
+        assert_eq!(m.normalized_facts.channels, Some(spec.channels));
     }
+    // The 48 kHz stereo song is kept bit for bit in rate and channels.
+    let song = store
+        .import_as(
+            &fixture("song_48k_stereo.flac"),
+            Role::Audio,
+            &ImportOptions::default(),
+        )
+        .expect("song");
+    assert_eq!(
+        (
+            song.normalized_facts.sample_rate,
+            song.normalized_facts.channels
+        ),
+        (Some(48_000), Some(2))
+    );
+}
+
+/// A 96 kHz 24-bit stereo master comes back at 48 kHz, stereo, 24-bit, its length and its
+/// left/right difference kept.
+#[test]
+fn a_studio_master_is_resampled_to_48k_keeping_depth_and_stereo() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = AssetStore::new(dir.path().join("store")).expect("store");
+    let master = dir.path().join("master.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 96_000,
+        bits_per_sample: 24,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&master, spec).expect("create");
+    for i in 0..96_000 * 2 {
+        let t = i as f32 / 96_000.0;
+        let tone = (t * 440.0 * std::f32::consts::TAU).sin() * 0.5 * 8_388_607.0;
+        w.write_sample(tone as i32).expect("l");
+        w.write_sample(0i32).expect("r: silent right channel");
+    }
+    w.finalize().expect("finalize");
+    let m = store
+        .import_as(&master, Role::Audio, &ImportOptions::default())
+        .expect("master");
+    let (spec, samples) = read_wav(&m.normalized_path);
+    assert_eq!(
+        (spec.sample_rate, spec.channels, spec.bits_per_sample),
+        (48_000, 2, 24)
+    );
+    let frames = samples.len() / 2;
+    assert!((frames as f64 / 48_000.0 - 2.0).abs() < 0.01, "{frames}");
+    let left_peak = samples.iter().step_by(2).map(|s| s.abs()).max().expect("l");
+    let right_peak = samples
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|s| s.abs())
+        .max()
+        .expect("r");
+    assert!(left_peak > 4_000_000, "left keeps its level: {left_peak}");
+    assert!(right_peak < 1_000, "right stays silent: {right_peak}");
 }
 
 fn write_tone_wav(path: &std::path::Path, amplitude: f32, seconds: f32) {
@@ -677,18 +741,15 @@ fn quiet_audio_is_peak_normalized_and_silence_refused() {
         .import_as(&quiet, Role::Audio, &ImportOptions::default())
         .expect("quiet");
     let (_, samples) = read_wav(&m.normalized_path);
-    let peak = samples
-        .iter()
-        .map(|s| i32::from(*s).abs())
-        .max()
-        .expect("samples");
+    let peak = samples.iter().map(|s| s.abs()).max().expect("samples");
     assert!(peak > 25_000, "raised to about -1 dBFS, got {peak}");
     assert!(
         m.warnings.iter().any(|w| w.contains("quiet")),
         "{:?}",
         m.warnings
     );
-    assert!((samples.len() as f64 / 16_000.0 - 1.0).abs() < 0.01);
+    // The 44.1 kHz stereo tone stays 44.1 kHz stereo: one second of frames.
+    assert!((samples.len() as f64 / 2.0 / 44_100.0 - 1.0).abs() < 0.01);
 
     let silent = dir.path().join("silent.wav");
     write_tone_wav(&silent, 0.0, 1.0);
@@ -771,7 +832,7 @@ fn role_names_round_trip() {
 }
 
 #[test]
-fn resampling_keeps_pitch_and_removes_what_16k_cannot_hold() {
+fn resampling_keeps_pitch_and_removes_what_48k_cannot_hold() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = AssetStore::new(dir.path().join("store")).expect("store");
     let tone = dir.path().join("a440.wav");
@@ -779,32 +840,31 @@ fn resampling_keeps_pitch_and_removes_what_16k_cannot_hold() {
     let m = store
         .import_as(&tone, Role::Audio, &ImportOptions::default())
         .expect("tone");
-    let (_, samples) = read_wav(&m.normalized_path);
-    let crossings = samples
-        .windows(2)
-        .filter(|w| (w[0] < 0) != (w[1] < 0))
-        .count();
+    let (spec, samples) = read_wav(&m.normalized_path);
+    assert_eq!((spec.sample_rate, spec.channels), (44_100, 2), "kept as is");
+    let left: Vec<i32> = samples.iter().step_by(2).copied().collect();
+    let crossings = left.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
     assert!(
         (870..=890).contains(&crossings),
         "440 Hz over 1 s crosses zero ~880 times, got {crossings}"
     );
     assert!((m.normalized_facts.duration_seconds.expect("d") - 1.0).abs() < 0.001);
 
-    // 10 kHz is above the 8 kHz Nyquist limit of 16 kHz audio: a proper resampler filters it
-    // out instead of folding it back as a 6 kHz alias.
+    // 30 kHz (in a 96 kHz master) is above the 24 kHz Nyquist limit of 48 kHz audio: a proper
+    // resampler filters it out instead of folding it back as an 18 kHz alias.
     let loud = dir.path().join("mix.wav");
     {
         let spec = hound::WavSpec {
             channels: 1,
-            sample_rate: 44_100,
+            sample_rate: 96_000,
             bits_per_sample: 16,
             sample_format: hound::SampleFormat::Int,
         };
         // Mixed with an audible 440 Hz tone so the file is not refused as silent.
         let mut w = hound::WavWriter::create(&loud, spec).expect("create");
-        for i in 0..44_100 {
-            let t = i as f32 / 44_100.0;
-            let s = 0.4 * (t * 10_000.0 * std::f32::consts::TAU).sin()
+        for i in 0..96_000 {
+            let t = i as f32 / 96_000.0;
+            let s = 0.4 * (t * 30_000.0 * std::f32::consts::TAU).sin()
                 + 0.2 * (t * 440.0 * std::f32::consts::TAU).sin();
             w.write_sample((s * 32767.0) as i16).expect("sample");
         }
@@ -813,14 +873,15 @@ fn resampling_keeps_pitch_and_removes_what_16k_cannot_hold() {
     let m = store
         .import_as(&loud, Role::Audio, &ImportOptions::default())
         .expect("mix");
-    let (_, samples) = read_wav(&m.normalized_path);
-    let peak = samples[1000..15_000]
+    let (spec, samples) = read_wav(&m.normalized_path);
+    assert_eq!(spec.sample_rate, 48_000);
+    let peak = samples[1000..47_000]
         .iter()
-        .map(|s| i32::from(*s).abs())
+        .map(|s| s.abs())
         .max()
         .expect("samples");
     // Only the 0.2-amplitude 440 Hz part survives (peak ~6550); an alias would add up to 0.4.
-    assert!(peak < 8_000, "10 kHz leaked through: peak {peak}");
+    assert!(peak < 8_000, "30 kHz leaked through: peak {peak}");
 }
 
 #[test]

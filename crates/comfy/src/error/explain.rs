@@ -319,6 +319,12 @@ fn execution_parts(e: &ExecutionErrorData) -> (ErrorCode, String, String) {
             "The server ran out of graphics memory while generating.".into(),
             "Try Draft quality, a shorter duration, or wait until the server is less busy.".into(),
         )
+    } else if is_model_download_failure(e) {
+        (
+            ErrorCode::ModelDownloadFailed,
+            "A step on the server needed to download a model file on first use, and the download failed (the server may have no internet access).".into(),
+            "Ask the server operator to pre-seed the file named in the details (see `animatrix templates`), or allow the server to reach Hugging Face.".into(),
+        )
     } else if e.exception_type == "FileNotFoundError" {
         (
             ErrorCode::ServerFileMissing,
@@ -338,6 +344,19 @@ fn execution_parts(e: &ExecutionErrorData) -> (ErrorCode, String, String) {
             "Try again; if it fails again, send the details to the server operator.".into(),
         )
     }
+}
+
+/// Custom nodes (comfyui_controlnet_aux, ...) fetch their checkpoints from Hugging Face on first
+/// use; offline that surfaces as huggingface_hub's `LocalEntryNotFoundError` (or a connection
+/// error naming huggingface.co), which no retry fixes: the file must be pre-seeded.
+pub fn is_model_download_failure(e: &ExecutionErrorData) -> bool {
+    let text = format!("{} {}", e.exception_type, e.exception_message).to_lowercase();
+    e.exception_type.ends_with("LocalEntryNotFoundError")
+        || e.exception_type.ends_with("EntryNotFoundError")
+        || text.contains("huggingface.co")
+        || e.traceback
+            .iter()
+            .any(|l| l.contains("huggingface_hub") && l.contains("Error"))
 }
 
 /// `104857600` → `100 MB` (binary units, as ComfyUI's --max-upload-size is in MB of 2^20).

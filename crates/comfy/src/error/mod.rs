@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::model::{ExecutionErrorData, ExecutionInterruptedData};
 use crate::rejection::PromptRejection;
 
-pub use explain::human_bytes;
+pub use explain::{human_bytes, is_model_download_failure};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ComfyError {

@@ -4,6 +4,7 @@
 mod binding;
 mod collect;
 pub mod conn;
+mod download_failure;
 pub mod engine;
 mod follow;
 pub mod legacy;

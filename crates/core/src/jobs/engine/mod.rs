@@ -292,11 +292,27 @@ impl Engine {
                 ctx.advance(JobState::Cancelled).await?;
             }
             other => {
-                if let Outcome::Error(e) = &other {
-                    debug.history_entry = serde_json::to_value(e.as_ref()).ok();
-                }
+                let failed = match &other {
+                    Outcome::Error(e) => {
+                        debug.history_entry = serde_json::to_value(e.as_ref()).ok();
+                        Some(e.as_ref().clone())
+                    }
+                    _ => None,
+                };
                 if let Err(e) = other.into_result(&job.prompt_id) {
-                    ctx.fail(CoreError::from(e).explain()).await;
+                    let mut err = CoreError::from(e).explain();
+                    if let (Some(failed), Ok(template)) = (
+                        failed,
+                        self.catalog()
+                            .get(&job.template.name, &job.template.version),
+                    ) {
+                        err = super::download_failure::name_the_download(
+                            err,
+                            &failed,
+                            template.manifest(),
+                        );
+                    }
+                    ctx.fail(err).await;
                 }
             }
         }
