@@ -12,8 +12,8 @@ use tauri::ipc::Channel;
 
 use animatrix_core::api::ProbedPath;
 
-/// What the Channel carries, tagged by `type` (`ui/src/lib/types.ts` `AppEvent`).
-#[derive(Debug, Clone, Serialize)]
+/// What the Channel carries, tagged by `type` (`AppEvent` in `ui/src/lib/bindings.ts`).
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AppEvent {
     Job(JobUpdate),

@@ -31,7 +31,7 @@ fn capability_grants_exactly_the_app_commands() {
         .collect();
     assert_eq!(
         granted, expected,
-        "grant exactly the commands in names.rs, nothing else"
+        "grant exactly the commands in src/commands/list.rs, nothing else"
     );
 }
 

@@ -1,41 +1,36 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { tick } from 'svelte';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { card, TEMPLATES } from './lib/fixtures.test-util';
-import type { AppEvent } from './lib/types';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { api, events, resetApi } from './lib/api.test-util';
+import { STUDIOS, card, fakePlan } from './lib/fixtures.test-util';
+import type { AppEvent, JobRequest } from './lib/bindings';
 
-let emit: (e: AppEvent) => void = () => {};
-const api = {
-  listEndpoints: vi.fn(async () => [
+vi.mock('./lib/api', async (original) => (await import('./lib/api.test-util')).mockApiModule(original));
+const { default: App } = await import('./App.svelte');
+
+const emit = (e: AppEvent) => events.emit(e);
+
+beforeEach(() => {
+  window.__animatrixLatency = [];
+  localStorage.clear();
+  api.listEndpoints.mockResolvedValue([
     { name: 'lab', base_url: 'https://lab.example', auth: { kind: 'none' }, is_default: true, has_secret: false },
-  ]),
-  listTemplates: vi.fn(async () => TEMPLATES),
-  appInfo: vi.fn(async () => ({
+  ]);
+  api.listTemplates.mockResolvedValue(STUDIOS);
+  api.appInfo.mockResolvedValue({
     version: '0.1.0',
     data_dir: '/data',
     log_dir: '/data/logs',
     keychain_problem: null,
     storage: { outputs: 0, assets: 0 },
     demo: { demo_mode: true, demo_pace_seconds: null },
-  })),
-  demoSettings: vi.fn(async () => ({ demo_mode: true, demo_pace_seconds: null })),
-  preflight: vi.fn(async () => ({ endpoint: 'lab', reports: [], error: null })),
-  listJobs: vi.fn(async () => ({ cards: [card({ id: 'j1', state: 'queued', progress: 0 })], next: null })),
-  subscribe: vi.fn(async (cb: (e: AppEvent) => void) => {
-    emit = cb;
-  }),
-};
-vi.mock('./lib/api', async (original) => {
-  const real = await original<typeof import('./lib/api')>();
-  return { ...real, api, assetUrl: (p: string) => `asset://${p}` };
+  });
+  api.demoSettings.mockResolvedValue({ demo_mode: true, demo_pace_seconds: null });
+  api.preflight.mockResolvedValue({ endpoint: 'lab', reports: [], error: null });
+  api.planJob.mockImplementation(async (req: JobRequest) => fakePlan(req));
+  api.listJobs.mockResolvedValue({ cards: [card({ id: 'j1', state: 'queued', progress: 0, clip: null })], next: null });
 });
-
-const { default: App } = await import('./App.svelte');
-
-beforeEach(() => {
-  window.__animatrixLatency = [];
-  localStorage.clear();
-});
+afterEach(resetApi);
 
 describe('App', () => {
   it('keeps the Tab order, shows the demo badge and routes live events to the gallery', async () => {
@@ -44,7 +39,8 @@ describe('App', () => {
     const focusables = Array.from(document.querySelectorAll<HTMLElement>('a[href], button')).slice(0, 3);
     expect(focusables.map((e) => e.dataset.testid)).toEqual(['skip-link', 'nav-studio', 'nav-settings']);
     expect(await screen.findByTestId('demo-badge')).toBeTruthy();
-    expect(api.subscribe).toHaveBeenCalledTimes(1);
+    // The composer is drawn from the catalog the app loaded.
+    expect(await screen.findByTestId(`mode-${STUDIOS[0]!.mode}`)).toBeTruthy();
 
     await screen.findByTestId('run-card');
     emit({ type: 'job', job_id: 'j1', state: 'uploading', progress: 0.42, stage: 'Uploading 42%', emitted_at_ms: Date.now() - 5 });

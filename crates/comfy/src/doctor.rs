@@ -13,7 +13,7 @@ use crate::ws::SocketEvent;
 /// The oldest ComfyUI this client was checked against (PROTOCOL.md captures).
 pub const TESTED_COMFYUI_VERSION: (u64, u64, u64) = (0, 3, 64);
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct DoctorReport {
     /// The base URL (never credentials).
     pub endpoint: String,

@@ -38,7 +38,7 @@ impl ExitClass {
 macro_rules! error_codes {
     ($( $variant:ident = $text:literal => $class:ident ),* $(,)?) => {
         /// A stable machine code (see the module docs).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type)]
         pub enum ErrorCode {
             $( #[serde(rename = $text)] $variant, )*
             /// A code this build does not know.

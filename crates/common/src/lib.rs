@@ -10,7 +10,7 @@ pub use code::{ErrorCode, ExitClass};
 use serde::{Deserialize, Serialize};
 
 /// The one shape a failure takes at the edge of the product (UI, CLI, demo player).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct UserError {
     /// Stable machine code, e.g. `image_too_small` (see [`ErrorCode`]). Never reworded once
     /// shipped; it decides the CLI's exit class.

@@ -15,7 +15,7 @@ use crate::store::now_ms;
 
 pub const ASSETS_DIR: &str = "assets";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct AssetRecord {
     pub id: String,
     pub kind: String,

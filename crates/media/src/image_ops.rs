@@ -67,7 +67,7 @@ impl std::str::FromStr for AspectTarget {
 }
 
 /// How an image of another aspect is brought to the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum FitMode {
     /// Scale to cover the target and cut the overflow equally on both sides.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::WorkflowError;
 
 /// The control an issue belongs to, so the window shows it next to that control.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum IssueField {
     /// The template or server as a whole (mode switch).
@@ -62,7 +62,7 @@ impl IssueField {
 }
 
 /// One thing the user should know: a blocking issue (in [`Plan::issues`]) or a warning.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct PlanIssue {
     /// Stable machine code (the [`WorkflowError::code`] for blocking issues).
     pub code: ErrorCode,

@@ -9,7 +9,7 @@ use crate::plan::VariantPlan;
 use crate::server::{ServerFacts, device_words};
 use crate::template::Template;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct MissingNode {
     pub class: String,
     pub pack: String,
@@ -17,7 +17,7 @@ pub struct MissingNode {
     pub pack_url: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct MissingModel {
     pub file: String,
     pub folder: String,
@@ -25,14 +25,14 @@ pub struct MissingModel {
     pub profiles: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct AutoDownload {
     pub file: String,
     pub folder: String,
     pub note: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
     Present,
@@ -41,14 +41,14 @@ pub enum DeviceStatus {
     Unknown,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct DeviceCheck {
     pub device: String,
     pub reason: String,
     pub status: DeviceStatus,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct ProfileReadiness {
     pub profile: String,
     pub label: String,
@@ -59,7 +59,7 @@ pub struct ProfileReadiness {
     pub variant: Option<VariantPlan>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Readiness {
     /// Every profile runs as preferred.
@@ -70,7 +70,7 @@ pub enum Readiness {
     Unavailable,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct PreflightReport {
     pub template: String,
     pub version: String,

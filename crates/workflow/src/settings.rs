@@ -9,7 +9,7 @@ use serde_json::Value;
 pub const MAX_SEED: u64 = (1 << 53) - 1;
 
 /// A job's settings, as stored with the job and replayed later.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct JobSettings {
     /// Template name (the template is the studio and its sub-mode).
@@ -69,7 +69,7 @@ impl JobSettings {
 }
 
 /// A point in normalized image coordinates: (0,0) top-left, (1,1) bottom-right.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Point {
     pub x: f64,
@@ -78,7 +78,7 @@ pub struct Point {
 
 /// Probe results of the timeline's driving input (from the media crate): the audio fields for
 /// an audio input, the video fields for a video input.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct MediaFacts {
     #[serde(default)]

@@ -11,7 +11,7 @@ use crate::manifest::{
 use crate::template::Template;
 
 /// One mode of the mode switch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct StudioMode {
     pub mode: String,
     pub label: String,
@@ -21,7 +21,7 @@ pub struct StudioMode {
 }
 
 /// The latest compatible version of one template, as the composer needs it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct StudioTemplate {
     pub name: String,
     pub version: String,
@@ -53,7 +53,7 @@ pub struct StudioTemplate {
     pub requires: Vec<DeviceNeed>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct StudioInput {
     pub role: String,
     pub label: String,
@@ -74,13 +74,13 @@ pub struct StudioInput {
 }
 
 /// A value and its label (aspects, framings, choice options).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct Choice {
     pub value: String,
     pub label: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct StudioParameter {
     pub name: String,
     pub label: String,
@@ -90,7 +90,7 @@ pub struct StudioParameter {
 }
 
 /// The control an Advanced parameter is shown with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ParameterControl {
     Int {
@@ -112,7 +112,7 @@ pub enum ParameterControl {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct StudioProfile {
     pub name: String,
     pub label: String,
@@ -126,21 +126,21 @@ pub struct StudioProfile {
     pub prefer: Option<StudioPrefer>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct AspectSize {
     pub aspect: String,
     pub width: u32,
     pub height: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct StudioPrefer {
     pub label: String,
     pub min_vram_gb: Option<f64>,
     pub fallback_note: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct StudioDefaults {
     pub profile: String,
     pub aspect: String,

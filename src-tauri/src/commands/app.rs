@@ -10,6 +10,7 @@ use crate::events::AppEvent;
 use crate::state::AppState;
 
 #[tauri::command]
+#[specta::specta]
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UserError> {
     let studio = state.studio()?;
     studio
@@ -20,6 +21,7 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UserError> 
 
 /// The UI's one event stream (job progress, drag and drop, demo steps); see `events.rs`.
 #[tauri::command]
+#[specta::specta]
 pub fn subscribe(state: State<'_, AppState>, channel: Channel<AppEvent>) {
     state.events.add(channel);
     tracing::debug!(subscribers = state.events.subscribers(), "UI subscribed");

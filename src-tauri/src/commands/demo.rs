@@ -17,6 +17,7 @@ const PACK_FILTER: crate::dialogs::Filter = ("Animatrix demo pack", &["animatrix
 
 /// Demo mode and pace: the studio reads them at start (without `app_info`'s keychain probe).
 #[tauri::command]
+#[specta::specta]
 pub async fn demo_settings(state: State<'_, AppState>) -> Result<DemoSettings, UserError> {
     state
         .studio()?
@@ -26,6 +27,7 @@ pub async fn demo_settings(state: State<'_, AppState>) -> Result<DemoSettings, U
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn set_demo_settings(
     state: State<'_, AppState>,
     settings: DemoSettings,
@@ -47,6 +49,7 @@ pub async fn set_demo_settings(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn demo_export(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -96,6 +99,7 @@ pub async fn demo_export(
 /// Imports a pack from a dropped `path`, or from the open dialog when `path` is `None`
 /// (`None` back when the user cancelled). Verified completely before anything lands.
 #[tauri::command]
+#[specta::specta]
 pub async fn demo_import(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -127,6 +131,7 @@ pub async fn demo_import(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn demo_timeline(
     state: State<'_, AppState>,
     job_id: String,
@@ -142,6 +147,7 @@ pub async fn demo_timeline(
 /// the pace set in Settings; resolves when the last step was sent. Starting another
 /// performance (or `demo_stop`) ends the one before.
 #[tauri::command]
+#[specta::specta]
 pub async fn demo_perform(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -183,6 +189,7 @@ pub async fn demo_perform(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn demo_stop(state: State<'_, AppState>) -> Result<(), UserError> {
     if let Some(task) = state
         .performance

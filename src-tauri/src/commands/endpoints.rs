@@ -8,9 +8,9 @@ use tauri::State;
 use super::explain;
 use crate::state::AppState;
 
-/// Argument of `add_endpoint`, as `ui/src/lib/types.ts` `AddEndpointRequest` sends it.
+/// Argument of `add_endpoint`, as `ui/src/lib/endpointForm.ts` builds it.
 /// No `Debug`: it carries the secret, which must never reach a log line.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct AddEndpointRequest {
     pub name: String,
@@ -39,7 +39,7 @@ impl AddEndpointRequest {
 
 /// Argument of `update_endpoint`: `secret: None` keeps the stored secret (never read back).
 /// No `Debug`: it may carry a secret.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEndpointRequest {
     pub name: String,
@@ -50,6 +50,7 @@ pub struct UpdateEndpointRequest {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn update_endpoint(
     state: State<'_, AppState>,
     request: UpdateEndpointRequest,
@@ -67,6 +68,7 @@ pub async fn update_endpoint(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn list_endpoints(state: State<'_, AppState>) -> Result<Vec<EndpointView>, UserError> {
     let studio = state.studio()?;
     studio
@@ -76,6 +78,7 @@ pub async fn list_endpoints(state: State<'_, AppState>) -> Result<Vec<EndpointVi
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn add_endpoint(
     state: State<'_, AppState>,
     request: AddEndpointRequest,
@@ -89,6 +92,7 @@ pub async fn add_endpoint(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn remove_endpoint(state: State<'_, AppState>, name: String) -> Result<(), UserError> {
     let studio = state.studio()?;
     studio
@@ -98,6 +102,7 @@ pub async fn remove_endpoint(state: State<'_, AppState>, name: String) -> Result
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn set_default_endpoint(
     state: State<'_, AppState>,
     name: String,
@@ -154,7 +159,7 @@ mod tests {
         assert!(kind.is_err());
     }
 
-    /// The UI reads these exact keys (`ui/src/lib/types.ts` `EndpointView`).
+    /// The UI reads these exact keys (`EndpointView` in `ui/src/lib/bindings.ts`).
     #[test]
     fn endpoint_view_has_the_shape_the_ui_reads() {
         let view = EndpointView {

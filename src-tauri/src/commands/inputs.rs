@@ -12,7 +12,7 @@ use tauri::{AppHandle, State};
 use crate::dialogs::Filter;
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct PickResult {
     pub inputs: Vec<ImportedInput>,
     pub errors: Vec<UserError>,
@@ -32,6 +32,7 @@ fn filter_for(kind: &str) -> Filter {
 
 /// Opens the native file dialog for one input of a template and imports what was picked.
 #[tauri::command]
+#[specta::specta]
 pub async fn pick_inputs(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -68,6 +69,7 @@ pub async fn pick_inputs(
 
 /// Imports a dropped file for one input of a template.
 #[tauri::command]
+#[specta::specta]
 pub async fn import_input(
     state: State<'_, AppState>,
     path: String,

@@ -14,6 +14,7 @@ use super::{explain, internal};
 use crate::state::AppState;
 
 #[tauri::command]
+#[specta::specta]
 pub async fn submit_job(
     state: State<'_, AppState>,
     request: JobRequest,
@@ -27,6 +28,7 @@ pub async fn submit_job(
 
 /// What Generate would produce and what stops it (the composer calls this as the user edits).
 #[tauri::command]
+#[specta::specta]
 pub async fn plan_job(state: State<'_, AppState>, request: JobRequest) -> Result<Plan, UserError> {
     state
         .studio()?
@@ -36,6 +38,7 @@ pub async fn plan_job(state: State<'_, AppState>, request: JobRequest) -> Result
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn list_jobs(state: State<'_, AppState>, query: JobQuery) -> Result<CardPage, UserError> {
     state
         .studio()?
@@ -45,6 +48,7 @@ pub async fn list_jobs(state: State<'_, AppState>, query: JobQuery) -> Result<Ca
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn job_detail(
     state: State<'_, AppState>,
     job_id: String,
@@ -57,6 +61,7 @@ pub async fn job_detail(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn cancel_job(
     state: State<'_, AppState>,
     job_id: String,
@@ -69,6 +74,7 @@ pub async fn cancel_job(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn retry_job(state: State<'_, AppState>, job_id: String) -> Result<String, UserError> {
     state
         .studio()?
@@ -78,6 +84,7 @@ pub async fn retry_job(state: State<'_, AppState>, job_id: String) -> Result<Str
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn replay_job(
     state: State<'_, AppState>,
     job_id: String,
@@ -91,6 +98,7 @@ pub async fn replay_job(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn reveal_job(state: State<'_, AppState>, job_id: String) -> Result<(), UserError> {
     let studio = state.studio()?;
     let id = studio
@@ -123,6 +131,7 @@ pub fn open_folder(command: &'static str, dir: &Path) -> Result<(), UserError> {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn export_video(
     app: AppHandle,
     state: State<'_, AppState>,

@@ -1,60 +1,45 @@
 //! Tauri commands, one module per area. Each command only parses its arguments, calls the core
 //! (`animatrix_core::Studio`, which keeps blocking work off the async workers), and turns
-//! failures into `UserError` ({code, message, suggestion, detail}),
-//! which is what the UI's `ui/src/lib/api.ts` expects from every rejected call.
+//! failures into `UserError` ({code, message, suggestion, detail}), which is what every
+//! rejected call gives the UI (`ui/src/lib/api.ts`).
 //!
-//! Adding a command: write it in its area module, list it in `handler()` below and in
-//! `names.rs`, and grant `allow-<name>` in `capabilities/default.json` (a test checks the last two).
+//! The commands are listed once, in `list.rs`: that list is the invoke handler, the ACL
+//! (`build.rs`), the capability file and the generated TypeScript bindings (see `contract`).
 
 pub mod app;
+pub mod contract;
 pub mod demo;
 pub mod endpoints;
 pub mod inputs;
 pub mod jobs;
-mod names;
 pub mod operator;
 pub mod templates;
-
-pub use names::COMMANDS;
 
 use animatrix_common::{ErrorCode, Explain, UserError};
 use animatrix_core::CoreError;
 
+/// Expands the command list into the names (`COMMANDS`) and the tauri-specta builder that is
+/// both the invoke handler and the source of the TypeScript bindings.
+macro_rules! app_commands {
+    ($($module:ident :: $command:ident),+ $(,)?) => {
+        /// Every command the UI may call, in list order.
+        pub const COMMANDS: &[&str] = &[$(stringify!($command)),+];
+
+        /// The commands with their argument and result types. Rejections are thrown in the
+        /// bindings (`Throw`): `api.ts` turns whatever a call rejects with into a `UserError`.
+        pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
+            tauri_specta::Builder::<tauri::Wry>::new()
+                .commands(tauri_specta::collect_commands![$($module::$command),+])
+                .error_handling(tauri_specta::ErrorHandlingMode::Throw)
+        }
+    };
+}
+
+include!("list.rs");
+
 /// The invoke handler with every command the UI may call.
 pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        app::app_info,
-        app::subscribe,
-        endpoints::list_endpoints,
-        endpoints::add_endpoint,
-        endpoints::update_endpoint,
-        endpoints::remove_endpoint,
-        endpoints::set_default_endpoint,
-        operator::test_endpoint,
-        inputs::pick_inputs,
-        inputs::import_input,
-        templates::list_templates,
-        templates::preflight,
-        jobs::submit_job,
-        jobs::plan_job,
-        jobs::list_jobs,
-        jobs::job_detail,
-        jobs::cancel_job,
-        jobs::retry_job,
-        jobs::replay_job,
-        jobs::reveal_job,
-        jobs::export_video,
-        operator::server_queue,
-        operator::metrics,
-        operator::open_log_folder,
-        demo::demo_settings,
-        demo::set_demo_settings,
-        demo::demo_export,
-        demo::demo_import,
-        demo::demo_timeline,
-        demo::demo_perform,
-        demo::demo_stop,
-    ]
+    builder().invoke_handler()
 }
 
 /// Explains a core error for the UI and records the operator detail in the log.

@@ -12,6 +12,7 @@ use crate::state::AppState;
 /// Reachable, signed in, version, GPU, VRAM, queue: one server's health (the default when
 /// `name` is `None`). A server that does not answer is a report saying so, not a failed call.
 #[tauri::command]
+#[specta::specta]
 pub async fn test_endpoint(
     state: State<'_, AppState>,
     name: Option<String>,
@@ -25,6 +26,7 @@ pub async fn test_endpoint(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn server_queue(
     state: State<'_, AppState>,
     endpoint: Option<String>,
@@ -37,6 +39,7 @@ pub async fn server_queue(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn metrics(state: State<'_, AppState>, days: i64) -> Result<Metrics, UserError> {
     state
         .studio()?
@@ -46,6 +49,7 @@ pub async fn metrics(state: State<'_, AppState>, days: i64) -> Result<Metrics, U
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn open_log_folder(state: State<'_, AppState>) -> Result<(), UserError> {
     let dir = state.studio()?.log_dir();
     super::jobs::open_folder("open_log_folder", &dir)

@@ -9,6 +9,7 @@ use super::explain;
 use crate::state::AppState;
 
 #[tauri::command]
+#[specta::specta]
 pub async fn list_templates(state: State<'_, AppState>) -> Result<Vec<StudioMode>, UserError> {
     Ok(state.studio()?.studios())
 }
@@ -16,6 +17,7 @@ pub async fn list_templates(state: State<'_, AppState>) -> Result<Vec<StudioMode
 /// Preflight of every latest template against one server (the default when `None`). An
 /// unreachable server is a result with `error`, not a failed call: the composer still works.
 #[tauri::command]
+#[specta::specta]
 pub async fn preflight(
     state: State<'_, AppState>,
     endpoint: Option<String>,

@@ -7,3 +7,5 @@
 pub mod window;
 
 pub mod studio_env;
+
+pub mod gallery;

@@ -59,11 +59,25 @@ impl StudioEnv {
     /// The fake (pacing `exec_ms` per node), the seeded data dir, and the app with its servers
     /// loaded.
     pub async fn start(prereqs: &Prereqs, exec_ms: u64) -> StudioEnv {
+        StudioEnv::start_with(prereqs, exec_ms, Vec::new()).await
+    }
+
+    /// [`StudioEnv::start`] with more variables for the app (e.g. `GTK_THEME` for dark mode).
+    pub async fn start_with(
+        prereqs: &Prereqs,
+        exec_ms: u64,
+        extra_env: Vec<(String, String)>,
+    ) -> StudioEnv {
         let fake = FakeComfy::builder()
             .exec_ms(exec_ms)
             .start()
             .await
             .expect("fake ComfyUI starts");
+        // A GPU server, as production is: templates that need CUDA (Mix) are ready on it.
+        fake.set_devices(vec![FakeComfyHandle::cuda_device(
+            "NVIDIA RTX 4090",
+            24_000_000_000,
+        )]);
         let data = tempfile::tempdir().expect("data dir");
         seed_fake_endpoint(data.path(), &fake.base_url()).await;
         let scratch = tempfile::tempdir().expect("scratch dir");
@@ -73,7 +87,9 @@ impl StudioEnv {
             prereqs,
             LaunchOptions {
                 data_dir: Some(data.path().to_path_buf()),
-                env: vec![(DIALOG_SCRIPT_ENV.into(), script.display().to_string())],
+                env: std::iter::once((DIALOG_SCRIPT_ENV.into(), script.display().to_string()))
+                    .chain(extra_env)
+                    .collect(),
                 ..LaunchOptions::default()
             },
         )
@@ -116,10 +132,30 @@ impl StudioEnv {
             .unwrap_or_else(|e| panic!("{role} chip filled with {fixture_name}: {e}"));
     }
 
+    /// Waits until Generate is enabled: the composer asks the core to plan each edit
+    /// (debounced), so the button follows the core's answer a moment after the last edit.
+    pub async fn generate_when_ready(&self) {
+        self.app
+            .find_css(&format!("{}:not([disabled])", testid_css("generate")))
+            .await
+            .unwrap_or_else(|e| panic!("Generate never became enabled: {e}"))
+            .click()
+            .await
+            .expect("click Generate");
+    }
+
     /// A Studio over the app's data dir, to check what the core stored.
     pub fn studio(&self) -> Studio {
         Studio::open(self.data.path().to_path_buf()).expect("open the app's data dir")
     }
+}
+
+/// Waits until the composer shows the core's plan of what is on screen now (the composer
+/// asks the core after each edit, debounced): take screenshots and read hints after this.
+pub async fn plan_settled(app: &AppSession) {
+    app.find_css("[data-testid=\"composer\"][data-plan=\"current\"]")
+        .await
+        .unwrap_or_else(|e| panic!("the composer never showed the plan of its current state: {e}"));
 }
 
 /// The UI's own record of `Date.now() - emitted_at_ms` for every progress update it rendered

@@ -12,120 +12,12 @@
 use std::time::Duration;
 
 use animatrix_core::Studio;
+use animatrix_e2e::gallery::{
+    RUN_LIMIT, card_css, card_ids, close_run, new_card, open_and_play, press_escape, shot,
+    wait_state,
+};
 use animatrix_e2e::studio_env::{Latencies, StudioEnv};
 use animatrix_e2e::window::{self, AppSession, LaunchOptions, testid_css};
-use serde_json::Value;
-
-/// A run on the fake server takes a few seconds; a loaded 2-core CI machine needs margin.
-const RUN_LIMIT: Duration = Duration::from_secs(90);
-
-fn card_css(extra: &str) -> String {
-    format!("[data-testid=\"run-card\"]{extra}")
-}
-
-/// The ids of the cards in the gallery, top first.
-async fn card_ids(app: &AppSession) -> Vec<String> {
-    let v = app
-        .eval(
-            "return [...document.querySelectorAll('[data-testid=\"run-card\"]')]\
-             .map(c => c.getAttribute('data-job-id'));",
-        )
-        .await
-        .expect("card ids");
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Waits for a new card at the top of the gallery (not one of `before`) and returns its id.
-async fn new_card(app: &AppSession, before: &[String]) -> String {
-    let deadline = std::time::Instant::now() + window::WAIT;
-    loop {
-        if let Some(id) = card_ids(app)
-            .await
-            .into_iter()
-            .find(|id| !before.contains(id))
-        {
-            return id;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no new run card appeared after Generate"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn wait_state(app: &AppSession, job_id: &str, state: &str) {
-    app.find_css_within(
-        &card_css(&format!(
-            "[data-job-id=\"{job_id}\"][data-state=\"{state}\"]"
-        )),
-        RUN_LIMIT,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("run {job_id} never reached {state}: {e}"));
-}
-
-/// Opens the run, waits for its video to load in the player and checks it really plays.
-async fn open_and_play(app: &AppSession, job_id: &str) {
-    app.find_css(&format!(
-        "{} {}",
-        card_css(&format!("[data-job-id=\"{job_id}\"]")),
-        testid_css("run-open")
-    ))
-    .await
-    .expect("open button")
-    .click()
-    .await
-    .expect("open the run");
-    app.find_css(&format!(
-        "{}[data-job-id=\"{job_id}\"]",
-        testid_css("run-view")
-    ))
-    .await
-    .expect("run view");
-    app.find_css_within(
-        &format!("{}[data-loaded=\"true\"]", testid_css("run-video")),
-        Duration::from_secs(30),
-    )
-    .await
-    .expect("the video loads in the player");
-    let playing = app
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];\
-             const v = document.querySelector('[data-testid=\"run-video\"]');\
-             v.muted = true;\
-             const t0 = v.currentTime;\
-             v.play().then(() => setTimeout(() => done({ok: v.currentTime > t0,\
-                 t: v.currentTime, w: v.videoWidth, h: v.videoHeight, err: v.error && v.error.code}), 600),\
-               e => done({ok: false, err: String(e)}));",
-            vec![],
-        )
-        .await
-        .expect("play the video");
-    assert_eq!(
-        playing["ok"],
-        Value::Bool(true),
-        "the video must play: {playing}"
-    );
-    assert!(
-        playing["w"].as_u64().unwrap_or(0) > 0,
-        "decoded frames: {playing}"
-    );
-}
-
-async fn close_run(app: &AppSession) {
-    app.click("run-close").await.expect("close the run");
-    app.wait_gone_css(&testid_css("run-view"))
-        .await
-        .expect("run view closed");
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn studio_generate_watch_play_cancel_search_replay() {
@@ -140,9 +32,14 @@ async fn studio_generate_watch_play_cancel_search_replay() {
     // --- Audio: ground truth + speech, a prompt, Draft, Generate.
     app.click("mode-audio").await.expect("Audio mode");
     env.attach("ground_truth", "character.png").await;
+    // Touched: what is still missing shows next to its control, from the core's plan.
+    app.find_css_within(&testid_css("warning-input-audio"), Duration::from_secs(10))
+        .await
+        .expect("the audio chip says it is missing once the user started");
+    shot(app, "composer-issues").await;
     env.attach("audio", "speech.wav").await;
     let duration = app
-        .text("chip-audio-duration")
+        .text("chip-duration-audio")
         .await
         .expect("audio duration");
     assert!(duration.contains('7'), "speech.wav is 7.5 s: {duration:?}");
@@ -150,14 +47,17 @@ async fn studio_generate_watch_play_cancel_search_replay() {
         .await
         .expect("prompt");
     app.select("quality", "draft").await.expect("Draft");
-    let generate = app.find("generate").await.expect("generate");
+    // Enabled once the core's plan of these inputs and prompt has no issue.
+    app.find_css(&format!("{}:not([disabled])", testid_css("generate")))
+        .await
+        .expect("Generate is enabled once the inputs and prompt are there");
     assert!(
-        generate.is_enabled().await.expect("enabled"),
-        "Generate is enabled once the inputs and prompt are there"
+        !app.exists("generate-hint").await.expect("query"),
+        "nothing stops Generate"
     );
     shot(app, "composer").await;
     let before = card_ids(app).await;
-    generate.click().await.expect("Generate");
+    app.click("generate").await.expect("Generate");
     let audio_job = new_card(app, &before).await;
 
     // --- A running card shows a stage in user language, then the finished card.
@@ -243,7 +143,7 @@ async fn studio_generate_watch_play_cancel_search_replay() {
         .await
         .expect("prompt");
     let before = card_ids(app).await;
-    app.click("generate").await.expect("Generate");
+    env.generate_when_ready().await;
     let move_job = new_card(app, &before).await;
     wait_state(app, &move_job, "completed").await;
     let record = studio.job(&move_job).await.expect("job stored");
@@ -257,7 +157,7 @@ async fn studio_generate_watch_play_cancel_search_replay() {
         .await
         .expect("prompt");
     let before = card_ids(app).await;
-    app.click("generate").await.expect("Generate");
+    env.generate_when_ready().await;
     let cancel_job = new_card(app, &before).await;
     wait_state(app, &cancel_job, "executing").await;
     app.find_css(&format!(
@@ -498,8 +398,13 @@ async fn mix_settings_operator_and_demo_export() {
             .expect("enabled"),
         "Mix cannot generate before the person is marked"
     );
-    app.click("mix-frame").await.expect("tap the first frame");
-    app.find("mix-point").await.expect("the tap is marked");
+    app.find_css_within(&testid_css("warning-points"), Duration::from_secs(10))
+        .await
+        .expect("the marks control says the person must be marked (the core's plan)");
+    app.click("points-frame")
+        .await
+        .expect("tap the first frame");
+    app.find("points-mark").await.expect("the tap is marked");
     shot(app, "advanced-mix").await;
     press_escape(app).await;
     app.wait_gone_css(&testid_css("advanced-drawer"))
@@ -511,7 +416,7 @@ async fn mix_settings_operator_and_demo_export() {
         .expect("focus");
     assert_eq!(focused, "advanced-toggle", "focus returns to the toggle");
     let before = card_ids(app).await;
-    app.click("generate").await.expect("Generate Mix");
+    env.generate_when_ready().await;
     let mix_job = new_card(app, &before).await;
     wait_state(app, &mix_job, "completed").await;
     let studio = env.studio();
@@ -556,12 +461,31 @@ async fn mix_settings_operator_and_demo_export() {
     }
     app.click("nav-operator").await.expect("Operator");
     app.find("operator-health").await.expect("health");
-    app.find_css(&format!(
-        "{}[data-template=\"animate_mix@1.0.0\"]",
-        testid_css("operator-template")
-    ))
-    .await
-    .expect("templates listed");
+    let mix_template = studio
+        .studios()
+        .into_iter()
+        .flat_map(|m| m.templates)
+        .find(|t| t.name == "animate_mix")
+        .expect("Mix is installed");
+    let mix_row = app
+        .find_css(&format!(
+            "{}[data-template=\"animate_mix@{}\"]",
+            testid_css("operator-template"),
+            mix_template.version
+        ))
+        .await
+        .expect("templates listed");
+    let verdict = mix_row
+        .find(fantoccini::Locator::Css(&testid_css("operator-verdict")))
+        .await
+        .expect("the fake's readiness verdict")
+        .text()
+        .await
+        .expect("verdict text");
+    assert!(
+        verdict.starts_with("ready"),
+        "Mix is ready on the fake (its GPU is CUDA): {verdict}"
+    );
     let jobs = app.text("operator-jobs").await.expect("jobs table");
     assert!(
         jobs.contains(&mix.prompt_id),
@@ -607,22 +531,4 @@ async fn mix_settings_operator_and_demo_export() {
         .expect("summary text");
     assert!(!summary.is_empty());
     env.app.close().await;
-}
-
-async fn press_escape(app: &AppSession) {
-    app.client
-        .active_element()
-        .await
-        .expect("active element")
-        .send_keys("\u{e00c}")
-        .await
-        .expect("Esc");
-}
-
-async fn shot(app: &AppSession, name: &str) {
-    let path = app
-        .screenshot(name)
-        .await
-        .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
-    eprintln!("screenshot: {}", path.display());
 }

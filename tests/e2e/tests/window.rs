@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use animatrix_core::Studio;
+use animatrix_e2e::studio_env::plan_settled;
 use animatrix_e2e::window::{self, AppSession, LaunchOptions, testid_css};
 
 const TITLE: &str = "Animatrix Studio";
@@ -72,6 +73,9 @@ async fn window_settings_add_endpoint_and_read_it_back() {
         !generate.is_enabled().await.expect("enabled state"),
         "Generate is disabled until the inputs are there"
     );
+    // The core's plan of the untouched form names the first missing input, calmly, next to
+    // Generate (the composer shows no warning yet, checked below).
+    plan_settled(&app).await;
     let hint = app.text("generate-hint").await.expect("hint");
     assert!(
         hint.contains("Ground Truth"),
@@ -88,8 +92,58 @@ async fn window_settings_add_endpoint_and_read_it_back() {
     app.find("slot-motion_video")
         .await
         .expect("Animate asks for a motion video");
+    plan_settled(&app).await;
     let shot = app.screenshot("studio").await.expect("studio screenshot");
     eprintln!("screenshot: {}", shot.display());
+
+    // --- A calm composer in every studio of the catalog: nothing said in warning colour before
+    // the user did anything, and every chip label whole at 1280x800 (no "Ground Tr…").
+    let modes = app
+        .eval(
+            "return [...document.querySelectorAll('input[type=radio][data-testid^=\"mode-\"]')]\
+             .map(e => e.getAttribute('data-testid'));",
+        )
+        .await
+        .expect("modes");
+    let modes: Vec<String> = modes
+        .as_array()
+        .expect("mode list")
+        .iter()
+        .filter_map(|m| m.as_str().map(String::from))
+        .collect();
+    assert!(modes.len() >= 4, "every studio on the switch: {modes:?}");
+    for mode in &modes {
+        app.click(mode).await.expect("switch studio");
+        plan_settled(&app).await;
+        let seen = app
+            .eval(
+                "return {warnings: [...document.querySelectorAll('[data-testid^=\"warning-\"]')]\
+                   .map(w => w.textContent),\
+                 cut: [...document.querySelectorAll('.chip-label')]\
+                   .filter(l => l.scrollWidth > l.clientWidth + 1 || l.scrollHeight > l.clientHeight + 1\
+                     || getComputedStyle(l).textOverflow === 'ellipsis').map(l => l.textContent),\
+                 chips: document.querySelectorAll('.chip-label').length};",
+            )
+            .await
+            .expect("composer state");
+        assert_eq!(
+            seen["warnings"],
+            serde_json::json!([]),
+            "{mode}: no warning on an untouched form"
+        );
+        assert_eq!(
+            seen["cut"],
+            serde_json::json!([]),
+            "{mode}: chip labels cut"
+        );
+        assert!(seen["chips"].as_u64().unwrap_or(0) >= 2, "{mode}: {seen}");
+        let shot = app
+            .screenshot(&format!("studio-{}", mode.trim_start_matches("mode-")))
+            .await
+            .expect("screenshot");
+        eprintln!("screenshot: {}", shot.display());
+    }
+    app.click("mode-animate").await.expect("back to Animate");
 
     // --- Settings: the seeded default endpoint comes from the core through list_endpoints.
     app.click("nav-settings").await.expect("open settings");

@@ -281,6 +281,7 @@ impl FakeComfyBuilder {
             records: Default::default(),
             cache: Default::default(),
             models: captures.models.clone(),
+            system_stats: captures.system_stats.clone(),
             max_upload_size,
             restarts: 0,
         };
@@ -438,6 +439,28 @@ impl FakeComfyHandle {
             format!("/models/{folder}"),
             Value::Array(files.into_iter().map(Value::String).collect()),
         );
+    }
+
+    /// Replace the `devices` of `/system_stats` (the capture is a CPU-only server). Templates
+    /// that need a device (`requires`, e.g. Mix's CUDA) are ready only when it is listed.
+    pub fn set_devices(&self, devices: Vec<Value>) {
+        let mut st = self.shared.lock();
+        if let Some(stats) = st.system_stats.as_object_mut() {
+            stats.insert("devices".into(), Value::Array(devices));
+        }
+    }
+
+    /// A CUDA GPU as ComfyUI reports one in `/system_stats` (`vram` bytes, all free).
+    pub fn cuda_device(name: &str, vram: u64) -> Value {
+        serde_json::json!({
+            "name": format!("cuda:0 {name} : cudaMallocAsync"),
+            "type": "cuda",
+            "index": 0,
+            "vram_total": vram,
+            "vram_free": vram,
+            "torch_vram_total": vram,
+            "torch_vram_free": vram,
+        })
     }
 
     /// The merged object_info served.

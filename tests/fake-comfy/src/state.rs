@@ -153,6 +153,8 @@ pub(crate) struct State {
     /// Node signatures cached by the previous prompt, with their UI output.
     pub cache: HashMap<String, Option<Value>>,
     pub models: Map<String, Value>,
+    /// `/system_stats` as served: the capture's, unless a test gave other devices.
+    pub system_stats: Value,
     pub max_upload_size: u64,
     pub restarts: u64,
 }

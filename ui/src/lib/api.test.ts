@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const invoke = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+class FakeChannel {
+  onmessage: (m: unknown) => void = () => {};
+}
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args), Channel: FakeChannel }));
 
-const { api, toUserError } = await import('./api');
+const { api, listenToApp, toUserError } = await import('./api');
 
 afterEach(() => {
   invoke.mockReset();
@@ -22,6 +25,26 @@ describe('api', () => {
       ['set_default_endpoint', { name: 'lab' }],
       ['add_endpoint', { request }],
     ]);
+  });
+
+  it('sends the generated argument names (camelCase, as Tauri maps them to the Rust names)', async () => {
+    invoke.mockResolvedValue(null);
+    await api.replayJob('j1', true);
+    await api.importInput('/x.png', 'start_end_frame', 'end_frame');
+    expect(invoke.mock.calls).toEqual([
+      ['replay_job', { jobId: 'j1', newSeed: true }],
+      ['import_input', { path: '/x.png', template: 'start_end_frame', role: 'end_frame' }],
+    ]);
+  });
+
+  it('opens the event stream on one Channel', async () => {
+    invoke.mockResolvedValue(null);
+    const seen: unknown[] = [];
+    await listenToApp((e) => seen.push(e));
+    const [command, args] = invoke.mock.calls[0] as [string, { channel: FakeChannel }];
+    expect(command).toBe('subscribe');
+    args.channel.onmessage({ type: 'runs_changed' });
+    expect(seen).toEqual([{ type: 'runs_changed' }]);
   });
 
   it('passes a command UserError through unchanged', async () => {

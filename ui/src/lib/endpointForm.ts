@@ -1,13 +1,9 @@
 // Rules of the "add a server" form. The core validates again (it is the authority, and the CLI
 // goes through it too); these rules exist so the user sees a precise message next to the field
 // before anything is sent.
-import type {
-  AddEndpointRequest,
-  AuthKind,
-  AuthKindName,
-  EndpointView,
-  UpdateEndpointRequest,
-} from './types';
+import type { AddEndpointRequest, AuthKind, EndpointView, UpdateEndpointRequest } from './bindings';
+
+export type AuthKindName = AuthKind['kind'];
 
 export interface EndpointFormValues {
   name: string;

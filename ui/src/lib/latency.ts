@@ -16,7 +16,7 @@ export function initLatency(): number[] {
 }
 
 /** Records `now - emittedAtMs` once the DOM is updated; nothing when the core gave no stamp. */
-export function recordLatency(emittedAtMs: number | undefined, now = Date.now()): void {
+export function recordLatency(emittedAtMs: number | null | undefined, now = Date.now()): void {
   if (emittedAtMs == null || !Number.isFinite(emittedAtMs)) return;
   const log = initLatency();
   log.push(now - emittedAtMs);

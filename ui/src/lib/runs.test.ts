@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { card, request } from './fixtures.test-util';
+import { MOVE, card, request } from './fixtures.test-util';
 import { initLatency, recordLatency, LATENCY_CAP } from './latency';
 import {
   cardView,
+  eventText,
   describeExport,
   describeImport,
   mergeCards,
@@ -45,7 +46,22 @@ describe('runs rules', () => {
   });
 
   it('a placeholder shows a just-submitted run', () => {
-    expect(placeholderCard('n', request({ prompt: 'hello' }), 5).job).toMatchObject({ id: 'n', state: 'validating', prompt: 'hello' });
+    expect(placeholderCard('n', request({ prompt: 'hello' }), MOVE, 'animate', 5).job).toMatchObject({
+      id: 'n',
+      state: 'validating',
+      prompt: 'hello',
+      mode: 'animate',
+      template: { name: 'animate_move' },
+      times: { created_at: 5 },
+    });
+  });
+
+  it('says each kind of event in words', () => {
+    expect(eventText({ kind: 'queue_position', ahead: 2 })).toBe('2 ahead in the queue');
+    expect(eventText({ kind: 'progress', fraction: 0.5 })).toBe('Progress 50%');
+    expect(eventText({ kind: 'state', state: 'collecting' })).toBe('Saving');
+    expect(eventText({ kind: 'routed', endpoint: 'b', summary: 'a was busy' })).toBe('Sent to b: a was busy');
+    expect(eventText({ kind: 'unknown' })).toMatch(/newer version/);
   });
 
   it('timings: queue wait and run time', () => {

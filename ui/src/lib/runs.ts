@@ -1,17 +1,19 @@
 // Rules of the runs gallery: merging live updates into cards, what a card says.
-import { humanBytes } from './format';
+import { humanBytes, percent } from './format';
 import type {
-  DemoExportSummary,
-  DemoImportSummary,
+  EventData,
+  ExportSummary,
+  ImportSummary,
   JobCard,
   JobQuery,
   JobRecord,
   JobRequest,
   JobState,
   JobUpdate,
-  Mode,
-} from './types';
-import { TERMINAL_STATES } from './types';
+  StudioTemplate,
+} from './bindings';
+
+export const TERMINAL_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
 
 export const PAGE_SIZE = 24;
 
@@ -35,7 +37,8 @@ export function isTerminal(state: JobState): boolean {
 
 export interface RunsFilter {
   search: string;
-  mode: Mode | '';
+  /** A studio (`StudioMode.mode`); '' = every one. */
+  mode: string;
   state: JobState | '';
 }
 
@@ -78,25 +81,31 @@ export function mergeCards(current: readonly JobCard[], incoming: readonly JobCa
 
 /** Newest first, as the gallery lists them. */
 export function sortNewestFirst(cards: JobCard[]): JobCard[] {
-  return [...cards].sort((a, b) => b.job.created_at - a.job.created_at || b.job.seq - a.job.seq);
+  return [...cards].sort((a, b) => b.job.times.created_at - a.job.times.created_at || b.job.seq - a.job.seq);
 }
 
 /** A card for a run that was just submitted, shown until the core's record arrives. */
-export function placeholderCard(id: string, request: JobRequest, now = Date.now()): JobCard {
+export function placeholderCard(
+  id: string,
+  request: JobRequest,
+  template: Pick<StudioTemplate, 'name' | 'version'>,
+  mode: string,
+  now = Date.now(),
+): JobCard {
+  const s = request.settings;
   return {
     job: {
       id,
-      comfy_prompt_id: '',
+      prompt_id: '',
       client_id: '',
-      endpoint_name: request.endpoint,
-      mode: request.mode,
-      template_name: '',
-      template_version: '',
-      profile: request.profile ?? '',
-      aspect: request.aspect ?? '',
-      prompt: request.prompt,
-      negative_prompt: request.negative_prompt ?? '',
-      settings: request,
+      endpoint: request.target ?? null,
+      mode,
+      template: { name: template.name, version: request.template_version ?? template.version },
+      profile: s.profile ?? '',
+      aspect: s.aspect ?? '',
+      prompt: s.prompt,
+      negative_prompt: s.negative_prompt ?? '',
+      request,
       resolved_seed: null,
       frame_count: null,
       state: 'validating',
@@ -106,16 +115,10 @@ export function placeholderCard(id: string, request: JobRequest, now = Date.now(
       relation: null,
       is_demo: false,
       cancel_requested: false,
-      created_at: now,
-      updated_at: now,
-      queued_at: null,
-      started_at: null,
-      finished_at: null,
-      poster_path: null,
-      video_path: null,
+      times: { created_at: now, updated_at: now, queued_at: null, started_at: null, finished_at: null },
+      clip: null,
       seq: Number.MAX_SAFE_INTEGER,
     },
-    clip_seconds: null,
     preview_path: null,
   };
 }
@@ -145,13 +148,13 @@ export function runsCount(n: number): string {
 }
 
 /** The gallery's line after a demo pack was imported. */
-export function describeImport(s: DemoImportSummary): string {
+export function describeImport(s: ImportSummary): string {
   const already = s.already_present > 0 ? `; ${s.already_present} already here` : '';
   return `Imported ${runsCount(s.imported)} from “${s.label}” (${humanBytes(s.bytes)})${already}.`;
 }
 
 /** The gallery's line after a demo pack was exported. */
-export function describeExport(s: DemoExportSummary): string {
+export function describeExport(s: ExportSummary): string {
   return `Exported ${runsCount(s.job_ids.length)} (${humanBytes(s.bytes)}) to ${s.path}${s.includes_endpoint ? ', with the server name' : ''}.`;
 }
 
@@ -161,12 +164,47 @@ export interface Timings {
 }
 
 export function timings(job: JobRecord): Timings {
-  const queued = job.queued_at ?? job.created_at;
+  const t = job.times;
+  const queued = t.queued_at ?? t.created_at;
   return {
-    waitSecs: job.started_at != null ? Math.max(0, (job.started_at - queued) / 1000) : null,
-    runSecs:
-      job.started_at != null && job.finished_at != null
-        ? Math.max(0, (job.finished_at - job.started_at) / 1000)
-        : null,
+    waitSecs: t.started_at != null ? Math.max(0, (t.started_at - queued) / 1000) : null,
+    runSecs: t.started_at != null && t.finished_at != null ? Math.max(0, (t.finished_at - t.started_at) / 1000) : null,
   };
+}
+
+/** The finished clip's poster and length, measured by the core when it collected the run. */
+export function posterOf(job: JobRecord): string | null {
+  return job.clip?.poster_path ?? null;
+}
+
+export function clipSeconds(job: JobRecord): number | null {
+  return job.clip?.seconds ?? null;
+}
+
+export function videoOf(job: JobRecord): string | null {
+  return job.clip?.path ?? null;
+}
+
+/** One event of a run's log in words (the operator's event list). */
+export function eventText(e: EventData): string {
+  switch (e.kind) {
+    case 'state':
+      return `${STATE_LABELS[e.state]}${e.error ? `: ${e.error.message} (${e.error.code})` : ''}`;
+    case 'warning':
+      return `Note: ${e.message}`;
+    case 'prompt_posted':
+      return `Prompt ${e.prompt_id} accepted by the server${e.number != null ? ` (number ${e.number})` : ''}`;
+    case 'queue_position':
+      return e.ahead === 0 ? 'Next in the queue' : `${e.ahead} ahead in the queue`;
+    case 'progress':
+      return `Progress ${percent(e.fraction)}`;
+    case 'preview':
+      return `Preview frame ${e.file}`;
+    case 'reconciled':
+      return `Reconciled with the server: ${e.how}`;
+    case 'routed':
+      return `Sent to ${e.endpoint}: ${e.summary}`;
+    case 'unknown':
+      return 'An event written by a newer version of the app';
+  }
 }

@@ -10,21 +10,21 @@ use crate::jobs::{Cursor, JobEvent, JobInputRecord, JobQuery, JobRecord, OutputR
 
 /// A gallery card: the record plus what the card shows without another call. The clip's
 /// length comes from the record (measured when it was collected).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct JobCard {
     pub job: JobRecord,
     /// The newest live preview frame of a running job.
     pub preview_path: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct CardPage {
     pub cards: Vec<JobCard>,
     pub next: Option<Cursor>,
 }
 
 /// One run with its inputs, outputs and event timeline.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct JobDetail {
     pub job: JobRecord,
     pub inputs: Vec<JobInputRecord>,

@@ -11,14 +11,14 @@ use super::Studio;
 use crate::CoreError;
 use crate::assets::AssetRecord;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ImportedInput {
     pub asset: AssetRecord,
     pub warnings: Vec<String>,
 }
 
 /// A dropped path, sniffed by content: what it is, or why it cannot be used.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ProbedPath {
     pub path: String,
     /// image | audio | video | demo_pack

@@ -11,7 +11,7 @@ use crate::jobs::metrics::{self, Metrics, StorageUsed};
 use crate::jobs::repo;
 use crate::store::off_thread;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct AppInfo {
     pub version: String,
     pub data_dir: String,
@@ -23,7 +23,7 @@ pub struct AppInfo {
     pub demo: DemoSettings,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ServerQueue {
     pub endpoint: String,
     pub items: Vec<QueueEntry>,
@@ -31,7 +31,7 @@ pub struct ServerQueue {
 
 /// One prompt on the server. Other users' prompts show only their place in the queue: their
 /// graphs, ids and texts are theirs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct QueueEntry {
     pub position: usize,
     pub running: bool,

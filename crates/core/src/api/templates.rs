@@ -11,7 +11,7 @@ use crate::CoreError;
 use crate::jobs::conn::ServerConn;
 
 /// Preflight of every latest template against one server.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct PreflightResult {
     pub endpoint: String,
     pub reports: Vec<PreflightReport>,

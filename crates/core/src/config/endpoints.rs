@@ -9,7 +9,7 @@ use crate::CoreError;
 pub const DEFAULT_ENDPOINT_NAME: &str = "production";
 pub const DEFAULT_ENDPOINT_URL: &str = "https://comfy.desineuron.in";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AuthKind {
     None,
@@ -107,7 +107,7 @@ pub struct NewEndpoint {
 
 /// What the UI/CLI shows. `has_secret` says a secret was stored; the secret itself never leaves
 /// the keychain except to authenticate a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct EndpointView {
     pub name: String,
     pub base_url: String,

@@ -37,7 +37,7 @@ pub struct ExportOptions {
     pub include_endpoint: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct ExportSummary {
     pub path: String,
     pub label: String,

@@ -67,7 +67,7 @@ impl Default for ImportLimits {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct ImportSummary {
     pub label: String,
     /// When the pack was made (ms since the Unix epoch).
@@ -80,7 +80,7 @@ pub struct ImportSummary {
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct ImportedRun {
     /// The demo job's id here.
     pub job_id: String,

@@ -38,7 +38,7 @@ impl Pace {
 }
 
 /// One recorded moment: what the UI showed `offset_ms` after the run started.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct DemoStep {
     pub offset_ms: u64,
     pub update: JobUpdate,
@@ -46,7 +46,7 @@ pub struct DemoStep {
 
 /// Everything needed to perform a run: the composer's content (the job and its inputs, as the
 /// model stores them), the steps, the final output.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct DemoTimeline {
     pub job: JobRecord,
     pub inputs: Vec<JobInputRecord>,
@@ -58,7 +58,7 @@ pub struct DemoTimeline {
 }
 
 /// What a performance ended on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct PerformOutcome {
     pub job_id: String,
     pub video_path: String,

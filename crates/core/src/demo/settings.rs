@@ -15,7 +15,7 @@ pub const SAMPLE_IMPORTED_KEY: &str = "sample_pack_imported";
 /// The longest compressed performance accepted (an hour: longer is "real time").
 pub const MAX_PACE_SECONDS: u32 = 3600;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, specta::Type)]
 pub struct DemoSettings {
     /// Generate performs demo runs instead of contacting a server.
     pub demo_mode: bool,

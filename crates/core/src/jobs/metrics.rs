@@ -5,21 +5,21 @@ use serde::{Deserialize, Serialize};
 
 use crate::CoreError;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, specta::Type)]
 pub struct Metrics {
     pub jobs_per_day: Vec<DayCount>,
     pub per_template: Vec<TemplateMetrics>,
     pub storage_bytes: StorageUsed,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, specta::Type)]
 pub struct DayCount {
     /// UTC date, YYYY-MM-DD.
     pub day: String,
     pub jobs: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, specta::Type)]
 pub struct TemplateMetrics {
     pub template_name: String,
     pub template_version: String,
@@ -34,7 +34,7 @@ pub struct TemplateMetrics {
     pub mean_run_s: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, specta::Type)]
 pub struct StorageUsed {
     pub outputs: i64,
     pub assets: i64,

@@ -92,14 +92,16 @@ pub struct Manifest {
     pub limits: Limits,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Capabilities {
     pub can: Vec<String>,
     pub cannot: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum InputKind {
     Image,
@@ -118,7 +120,7 @@ impl InputKind {
 }
 
 /// How an image input is prepared before upload.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Fit {
     /// Fitted to the output's width and height (aspect and profile), as the ground truth is.
@@ -182,7 +184,7 @@ impl InputDecl {
 }
 
 /// A device the graph cannot run without, e.g. `{"device": "cuda", "reason": "..."}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceNeed {
     /// Device type as `/system_stats` reports it (`cuda`, `mps`, `xpu`, ...).
@@ -269,7 +271,7 @@ pub struct FramingPreset {
     pub resolution_scale: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     pub max_prompt_chars: u32,

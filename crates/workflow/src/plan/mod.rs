@@ -19,7 +19,7 @@ use crate::template::Template;
 use crate::timeline::{FramePlan, plan_frames};
 
 /// Length of the output.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct PlanTiming {
     pub fps: f64,
     pub frame_count: u32,
@@ -31,7 +31,7 @@ pub struct PlanTiming {
 }
 
 /// Whether a profile's preferred variant (e.g. High's bf16 model) applies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct VariantPlan {
     /// The variant, in user language ("bf16 model").
     pub label: String,
@@ -41,7 +41,7 @@ pub struct VariantPlan {
 }
 
 /// What a job will be, and what stops it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Plan {
     pub template: String,
     pub version: String,

@@ -62,7 +62,8 @@ pub(crate) async fn models_folder(
 }
 
 pub(crate) async fn system_stats(State(shared): State<Arc<Shared>>) -> Response {
-    json_response(StatusCode::OK, &shared.captures.system_stats)
+    let stats = shared.lock().system_stats.clone();
+    json_response(StatusCode::OK, &stats)
 }
 
 pub(crate) async fn features(State(shared): State<Arc<Shared>>) -> Response {

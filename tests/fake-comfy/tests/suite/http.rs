@@ -90,6 +90,20 @@ async fn info_endpoints_serve_the_captures() {
     );
 }
 
+/// The capture is a CPU-only server; a test that needs a GPU server (a template with
+/// `requires: cuda`) lists one, and only the devices change.
+#[tokio::test]
+async fn devices_can_be_set_for_templates_that_need_a_gpu() {
+    let fake = fake_comfy::FakeComfy::builder().start().await.unwrap();
+    let base = fake.base_url();
+    let gpu = fake_comfy::FakeComfyHandle::cuda_device("NVIDIA RTX 4090", 24_000_000_000);
+    fake.set_devices(vec![gpu.clone()]);
+    let stats = get_json(format!("{base}/system_stats")).await.1;
+    assert_eq!(stats["devices"], json!([gpu]));
+    assert_eq!(stats["devices"][0]["type"], "cuda");
+    assert_eq!(stats["system"], capture("system_stats.json")["system"]);
+}
+
 #[tokio::test]
 async fn object_info_overlay_is_merged_and_missing_overlay_tolerated() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::state::JobState;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventData {
     /// The job entered `state` (with the failure for `failed`).
@@ -107,7 +107,7 @@ impl EventData {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct JobEvent {
     pub id: i64,
     /// Milliseconds since the Unix epoch.

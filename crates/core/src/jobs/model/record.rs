@@ -9,7 +9,7 @@ use super::state::JobState;
 use crate::assets::AssetRecord;
 
 /// Why a job was made from another one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
     /// The same inputs and settings after a failure or cancel.
@@ -36,14 +36,14 @@ impl Relation {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct TemplateRef {
     pub name: String,
     pub version: String,
 }
 
 /// Milliseconds since the Unix epoch at each step of the job's life.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct JobTimes {
     pub created_at: i64,
     pub updated_at: i64,
@@ -53,7 +53,7 @@ pub struct JobTimes {
 }
 
 /// The finished clip, measured once when it was collected (the gallery never re-reads MP4s).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct ClipFacts {
     pub path: String,
     pub seconds: Option<f64>,
@@ -64,7 +64,7 @@ pub struct ClipFacts {
 }
 
 /// One job as the window, the CLI and demo packs read it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct JobRecord {
     pub id: String,
     /// The ComfyUI prompt id (ours, chosen before posting), for operators.
@@ -122,7 +122,7 @@ pub struct NewJobInput {
 }
 
 /// An input of a stored job with its asset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct JobInputRecord {
     pub role: Role,
     pub position: i64,
@@ -131,7 +131,7 @@ pub struct JobInputRecord {
     pub asset: AssetRecord,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum OutputKind {
     Video,
@@ -166,7 +166,7 @@ impl OutputKind {
 }
 
 /// A collected output file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct OutputRecord {
     pub kind: OutputKind,
     /// Absolute path on this machine.

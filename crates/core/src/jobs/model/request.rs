@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 /// The role an input plays in a template (`ground_truth`, `audio`, `motion_video`, `end_frame`,
 /// ...). Roles are declared by template manifests, so this is an open set: a newtype, not an
 /// enum, validated to the snake_case identifiers manifests use.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, specta::Type,
+)]
 #[serde(transparent)]
 pub struct Role(String);
 
@@ -47,7 +49,7 @@ impl From<&str> for Role {
 
 /// A file to import, or an asset already in the store (retry, replay, demo, the composer after
 /// an import).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum InputSource {
     File(PathBuf),
@@ -55,7 +57,7 @@ pub enum InputSource {
 }
 
 /// One input of a request: which role it fills, and from where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct JobInput {
     pub role: Role,
     pub source: InputSource,
@@ -77,7 +79,7 @@ impl JobInput {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct JobRequest {
     /// Template, prompt, profile, aspect, seed, points, target length, parameters. `seed` -1 =
     /// random (the resolved seed is recorded with the job); `media` is filled by the core from

@@ -6,7 +6,7 @@ use animatrix_common::UserError;
 
 use super::state::JobState;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct JobUpdate {
     pub job_id: String,
     pub state: JobState,

@@ -10,7 +10,7 @@ use crate::jobs::model::{JobRecord, JobState};
 
 /// Filters for the gallery and `animatrix jobs`. Pages are keyset-paginated on
 /// (created_at, id) so deep pages cost the same as the first.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct JobQuery {
     /// Words from the prompt (blank = no search).
@@ -36,7 +36,7 @@ pub struct JobQuery {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct Cursor {
     pub created_at: i64,
     pub id: String,
