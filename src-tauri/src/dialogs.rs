@@ -8,11 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use animatrix_common::UserError;
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Runtime};
 use tauri_plugin_dialog::DialogExt;
-
-use crate::state::AppState;
 
 pub const SCRIPT_ENV: &str = "ANIMATRIX_DIALOG_SCRIPT";
 
@@ -107,43 +104,6 @@ impl Dialogs {
             .map(PathBuf::from)
             .collect()
     }
-}
-
-/// [`Dialogs::pick`] for an async command: the dialog blocks, so it runs on the blocking pool.
-pub async fn pick_files(
-    app: &AppHandle,
-    command: &'static str,
-    title: impl Into<String>,
-    filter: Filter,
-    multiple: bool,
-) -> Result<Vec<PathBuf>, UserError> {
-    let app = app.clone();
-    let title = title.into();
-    tauri::async_runtime::spawn_blocking(move || {
-        app.state::<AppState>()
-            .dialogs
-            .pick(&app, &title, filter, multiple)
-    })
-    .await
-    .map_err(|e| crate::commands::internal(command, e.to_string()))
-}
-
-/// [`Dialogs::save`] for an async command, on the blocking pool.
-pub async fn save_file(
-    app: &AppHandle,
-    command: &'static str,
-    title: &'static str,
-    filter: Filter,
-    suggested_name: String,
-) -> Result<Option<PathBuf>, UserError> {
-    let app = app.clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        app.state::<AppState>()
-            .dialogs
-            .save(&app, title, filter, &suggested_name)
-    })
-    .await
-    .map_err(|e| crate::commands::internal(command, e.to_string()))
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ pub async fn demo_export(
             .unwrap_or_else(|| "showroom".into()),
         demo::PACK_EXTENSION
     );
-    let target = crate::dialogs::save_file(
+    let target = super::pickers::save_file(
         &app,
         "demo_export",
         "Save the demo pack",
@@ -109,7 +109,7 @@ pub async fn demo_import(
     let path = match path {
         Some(p) => PathBuf::from(p),
         None => {
-            let picked = crate::dialogs::pick_files(
+            let picked = super::pickers::pick_files(
                 &app,
                 "demo_import",
                 "Import a demo pack",

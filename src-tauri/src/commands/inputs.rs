@@ -43,7 +43,7 @@ pub async fn pick_inputs(
     multiple: bool,
 ) -> Result<PickResult, UserError> {
     let studio = state.studio()?;
-    let picked = crate::dialogs::pick_files(
+    let picked = super::pickers::pick_files(
         &app,
         "pick_inputs",
         format!("Choose: {label}"),

@@ -151,7 +151,7 @@ pub async fn export_video(
         .with_detail(format!("job {} is {}", job.id, job.state)));
     };
     let suggested = suggested_name(&job.prompt, &job.id);
-    let target = crate::dialogs::save_file(
+    let target = super::pickers::save_file(
         &app,
         "export_video",
         "Export the video",

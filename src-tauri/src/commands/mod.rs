@@ -13,6 +13,7 @@ pub mod endpoints;
 pub mod inputs;
 pub mod jobs;
 pub mod operator;
+mod pickers;
 pub mod templates;
 
 use animatrix_common::{ErrorCode, Explain, UserError};

@@ -76,18 +76,20 @@ impl Sink {
         self.skip -= drop as u64;
         let room = self.cap.saturating_sub(self.frames) as usize;
         let end = len.min(drop.saturating_add(room));
+        if drop >= end {
+            return Ok(());
+        }
+        // One write for the whole range (one buffer, one flush), then the peaks per 5 ms bucket.
+        self.write_frames(planes, drop, end)?;
         let mut at = drop;
         while at < end {
-            // One waveform bucket at a time, so the per-sample loop stays branch-free.
             let in_bucket = (self.bucket_frames - self.frames % self.bucket_frames) as usize;
             let stop = end.min(at + in_bucket);
-            let mut segment_peak = 0.0f32;
-            for plane in planes {
-                for &s in &plane.as_ref()[at..stop] {
-                    segment_peak = segment_peak.max(s.abs());
-                }
-            }
-            self.write_frames(planes, at, stop)?;
+            let segment_peak = planes.iter().fold(0.0f32, |m, plane| {
+                plane.as_ref()[at..stop]
+                    .iter()
+                    .fold(m, |m, s| m.max(s.abs()))
+            });
             self.peak = self.peak.max(segment_peak);
             let bucket = (self.frames / self.bucket_frames) as usize;
             if bucket >= self.buckets.len() {
@@ -110,13 +112,30 @@ impl Sink {
     ) -> Result<(), hound::Error> {
         if self.bits == 16 {
             let scale = self.gain * f32::from(i16::MAX);
+            let to_i16 = |s: f32| (s * scale).clamp(-32767.0, 32767.0) as i16;
             let mut out = self
                 .writer
                 .get_i16_writer(((to - from) * planes.len()) as u32);
-            for i in from..to {
-                for plane in planes {
-                    let s = plane.as_ref()[i];
-                    out.write_sample((s * scale).clamp(-32767.0, 32767.0) as i16);
+            // Mono and stereo (the only layouts written) without per-sample indexing.
+            match planes {
+                [mono] => mono.as_ref()[from..to]
+                    .iter()
+                    .for_each(|s| out.write_sample(to_i16(*s))),
+                [left, right] => {
+                    let pairs = left.as_ref()[from..to]
+                        .iter()
+                        .zip(&right.as_ref()[from..to]);
+                    for (l, r) in pairs {
+                        out.write_sample(to_i16(*l));
+                        out.write_sample(to_i16(*r));
+                    }
+                }
+                _ => {
+                    for i in from..to {
+                        planes
+                            .iter()
+                            .for_each(|p| out.write_sample(to_i16(p.as_ref()[i])));
+                    }
                 }
             }
             out.flush()
