@@ -147,7 +147,7 @@ async fn progress_latency(prereqs: &window::Prereqs) -> Latencies {
         .await
         .expect("prompt");
     app.select("quality", "draft").await.expect("draft");
-    app.click("generate").await.expect("generate");
+    env.generate_when_ready().await;
     app.find_css_within(
         "[data-testid=\"run-card\"][data-state=\"completed\"]:not([data-demo=\"true\"])",
         Duration::from_secs(120),
