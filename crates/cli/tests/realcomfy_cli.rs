@@ -10,12 +10,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Instant;
 
 use common::{bin, fixture, job_id_of, last_json_line};
-use realcomfy_harness::{Level, require, serial, shared};
+use realcomfy_harness::{Level, require, serial, shared, write_tiny_catalog};
 use serde_json::Value;
 
 /// A data dir of its own, the kit server as default endpoint, the tiny catalog.
@@ -27,7 +26,7 @@ struct RealEnv {
 impl RealEnv {
     fn new(url: &str) -> RealEnv {
         let workflows = tempfile::tempdir().expect("temp dir");
-        tiny_catalog(workflows.path());
+        write_tiny_catalog(workflows.path()).expect("tiny catalog written");
         let env = RealEnv {
             dir: tempfile::tempdir().expect("temp dir"),
             workflows,
@@ -56,53 +55,6 @@ impl RealEnv {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-/// Draft at 144x256 (9:16) etc.: the kit runs on CPU; sizes do not change what is promised.
-fn tiny_catalog(to: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../workflows");
-    copy_tree(&from, to);
-    for manifest in files_named(to, "manifest.json") {
-        let mut m: Value =
-            serde_json::from_str(&std::fs::read_to_string(&manifest).expect("read")).expect("json");
-        if let Some(res) = m.pointer_mut("/profiles/draft/resolution") {
-            for (aspect, size) in [
-                ("9:16", [144, 256]),
-                ("16:9", [256, 144]),
-                ("1:1", [192, 192]),
-            ] {
-                if res.get(aspect).is_some() {
-                    res[aspect] = serde_json::json!(size);
-                }
-            }
-        }
-        std::fs::write(&manifest, serde_json::to_vec_pretty(&m).expect("json")).expect("write");
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
-fn files_named(dir: &Path, name: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            out.extend(files_named(&p, name));
-        } else if p.file_name().is_some_and(|n| n == name) {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// What the delivered MP4 must be.

@@ -137,21 +137,9 @@ pub fn insert(conn: &Connection, a: &AssetRecord) -> Result<(), CoreError> {
 }
 
 fn to_record(m: &ImportedMedia, role: &str) -> AssetRecord {
-    let f = &m.normalized_facts;
     AssetRecord {
         id: uuid::Uuid::now_v7().to_string(),
-        kind: kind_str(m.kind).to_string(),
-        role: role.to_string(),
         original_name: m.original_name.clone(),
-        mime: m.mime.clone(),
-        width: f.width.map(i64::from),
-        height: f.height.map(i64::from),
-        duration_seconds: f.duration_seconds,
-        fps: f.fps,
-        frame_count: f.frame_count.and_then(|n| i64::try_from(n).ok()),
-        sample_rate: f.sample_rate.map(i64::from),
-        channels: f.channels.map(i64::from),
-        codec: f.codec.clone(),
         size_bytes: i64::try_from(m.size).unwrap_or(i64::MAX),
         sha256: m.sha256.clone(),
         stored_path: m.normalized_path.display().to_string(),
@@ -159,20 +147,40 @@ fn to_record(m: &ImportedMedia, role: &str) -> AssetRecord {
         waveform: m.waveform.clone(),
         facts: serde_json::to_value(&m.facts).unwrap_or_default(),
         created_at: now_ms(),
+        ..measured(m.kind, &m.mime, &m.normalized_facts, role)
     }
 }
 
 /// The facts of a file that was probed, not imported (planning): an unsaved record.
 pub fn from_probe(path: &Path, role: &str, f: &animatrix_media::MediaFacts) -> AssetRecord {
     AssetRecord {
-        id: String::new(),
-        kind: kind_str(f.kind).to_string(),
-        role: role.to_string(),
         original_name: path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        mime: f.mime.clone(),
+        size_bytes: std::fs::metadata(path)
+            .map(|m| i64::try_from(m.len()).unwrap_or(i64::MAX))
+            .unwrap_or(0),
+        stored_path: path.display().to_string(),
+        facts: serde_json::to_value(f).unwrap_or_default(),
+        ..measured(f.kind, &f.mime, f, role)
+    }
+}
+
+/// The columns measured from a file (kind, dimensions, timing, audio layout), shared by an
+/// imported and a merely probed file; identity and storage are left empty for the caller.
+fn measured(
+    kind: MediaKind,
+    mime: &str,
+    f: &animatrix_media::MediaFacts,
+    role: &str,
+) -> AssetRecord {
+    AssetRecord {
+        id: String::new(),
+        kind: kind_str(kind).to_string(),
+        role: role.to_string(),
+        original_name: String::new(),
+        mime: mime.to_string(),
         width: f.width.map(i64::from),
         height: f.height.map(i64::from),
         duration_seconds: f.duration_seconds,
@@ -181,14 +189,12 @@ pub fn from_probe(path: &Path, role: &str, f: &animatrix_media::MediaFacts) -> A
         sample_rate: f.sample_rate.map(i64::from),
         channels: f.channels.map(i64::from),
         codec: f.codec.clone(),
-        size_bytes: std::fs::metadata(path)
-            .map(|m| i64::try_from(m.len()).unwrap_or(i64::MAX))
-            .unwrap_or(0),
+        size_bytes: 0,
         sha256: String::new(),
-        stored_path: path.display().to_string(),
+        stored_path: String::new(),
         thumbnail_path: None,
         waveform: None,
-        facts: serde_json::to_value(f).unwrap_or_default(),
+        facts: serde_json::Value::Null,
         created_at: 0,
     }
 }

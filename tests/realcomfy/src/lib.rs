@@ -26,6 +26,7 @@ mod error;
 mod kit;
 mod server;
 mod shared;
+mod tiny;
 
 pub use error::HarnessError;
 pub use kit::{
@@ -34,3 +35,4 @@ pub use kit::{
 };
 pub use server::{FailureLog, KitServer, PORT_ATTEMPTS, free_port};
 pub use shared::{serial, shared};
+pub use tiny::{TINY_DRAFT, workflows_dir, write_tiny_catalog};

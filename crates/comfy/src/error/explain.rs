@@ -349,14 +349,24 @@ fn execution_parts(e: &ExecutionErrorData) -> (ErrorCode, String, String) {
 /// Custom nodes (comfyui_controlnet_aux, ...) fetch their checkpoints from Hugging Face on first
 /// use; offline that surfaces as huggingface_hub's `LocalEntryNotFoundError` (or a connection
 /// error naming huggingface.co), which no retry fixes: the file must be pre-seeded.
+/// A wrapped error (a node catching it and raising its own) still carries huggingface_hub's
+/// exception line in the traceback; a mere frame inside huggingface_hub code does not count.
 pub fn is_model_download_failure(e: &ExecutionErrorData) -> bool {
     let text = format!("{} {}", e.exception_type, e.exception_message).to_lowercase();
-    e.exception_type.ends_with("LocalEntryNotFoundError")
-        || e.exception_type.ends_with("EntryNotFoundError")
+    e.exception_type.ends_with("EntryNotFoundError")
         || text.contains("huggingface.co")
-        || e.traceback
-            .iter()
-            .any(|l| l.contains("huggingface_hub") && l.contains("Error"))
+        || e.traceback.iter().any(|l| is_hub_exception_line(l))
+}
+
+/// `huggingface_hub.errors.LocalEntryNotFoundError: ...` (one line of a traceback, possibly
+/// several lines in one string).
+fn is_hub_exception_line(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("huggingface_hub.")
+            && l.split_once(':')
+                .is_some_and(|(ty, _)| ty.ends_with("Error") && !ty.contains(' '))
+    })
 }
 
 /// `104857600` → `100 MB` (binary units, as ComfyUI's --max-upload-size is in MB of 2^20).
@@ -488,5 +498,50 @@ mod tests {
             cause: lost(),
         };
         assert_eq!(lost.root_cause().code(), "server_timeout");
+    }
+
+    fn node_error(exception_type: &str, message: &str, traceback: &[&str]) -> ExecutionErrorData {
+        serde_json::from_value(serde_json::json!({
+            "prompt_id": "p", "node_id": "7", "node_type": "DWPreprocessor",
+            "exception_message": message, "exception_type": exception_type,
+            "traceback": traceback,
+        }))
+        .expect("a valid execution_error body")
+    }
+
+    /// Only huggingface_hub's own exception (raised, wrapped, or a connection to its host) is a
+    /// download failure; a frame inside huggingface_hub code on the way to another error is not.
+    #[test]
+    fn model_download_failure_is_the_hub_exception_not_any_frame() {
+        let hub_raised = node_error(
+            "huggingface_hub.errors.LocalEntryNotFoundError",
+            "offline",
+            &[],
+        );
+        assert!(is_model_download_failure(&hub_raised));
+        let wrapped = node_error(
+            "RuntimeError",
+            "could not load the annotator",
+            &[
+                "  File \"/x/huggingface_hub/file_download.py\", line 1, in hf_hub_download\n",
+                "huggingface_hub.errors.LocalEntryNotFoundError: Cannot find the requested files\n",
+            ],
+        );
+        assert!(is_model_download_failure(&wrapped));
+        let connection = node_error(
+            "OSError",
+            "We couldn't connect to 'https://huggingface.co'",
+            &[],
+        );
+        assert!(is_model_download_failure(&connection));
+        let oom_via_hub_frame = node_error(
+            "torch.OutOfMemoryError",
+            "CUDA out of memory",
+            &[
+                "  File \"/x/huggingface_hub/utils/_validators.py\", line 114, in _inner_fn (Error handling)\n",
+                "torch.OutOfMemoryError: CUDA out of memory\n",
+            ],
+        );
+        assert!(!is_model_download_failure(&oom_via_hub_frame));
     }
 }

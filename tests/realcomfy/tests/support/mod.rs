@@ -6,13 +6,13 @@
 pub mod retime;
 pub mod run;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use animatrix_comfy::{Auth, ClientOptions, ComfyClient, Endpoint, EventHub, HubOptions};
 use animatrix_workflow::{Catalog, Device, ModelsByFolder, ObjectInfo, ServerFacts, Template};
-use realcomfy_harness::{KitServer, repo_root};
-use serde_json::Value;
+use realcomfy_harness::{KitServer, repo_root, write_tiny_catalog};
+pub use realcomfy_harness::workflows_dir;
 
 /// A live connection to one kit server.
 pub struct Session {
@@ -68,11 +68,6 @@ impl Drop for Session {
     }
 }
 
-/// The repository's `workflows/`.
-pub fn workflows_dir() -> PathBuf {
-    repo_root().join("workflows")
-}
-
 /// A sample file of `../shared/fixtures`.
 pub fn fixture(name: &str) -> PathBuf {
     repo_root().join("../shared/fixtures").join(name)
@@ -84,63 +79,17 @@ pub fn shipped() -> &'static Catalog {
     C.get_or_init(|| Catalog::load(&workflows_dir()).expect("shipped templates load"))
 }
 
-/// Draft sizes of the tiny catalog: the kit runs on 2 CPU cores, and the numbers a template
-/// promises do not depend on the size (one case runs the real Draft size to show it).
-pub const TINY_DRAFT: [(&str, [u32; 2]); 3] = [
-    ("9:16", [144, 256]),
-    ("16:9", [256, 144]),
-    ("1:1", [192, 192]),
-];
-
-/// The shipped templates with only the Draft resolutions shrunk to [`TINY_DRAFT`]: same
+/// The shipped templates with only the Draft resolutions shrunk to [`realcomfy_harness::TINY_DRAFT`]: same
 /// graphs, same everything else. Written to a folder that lives as long as the test binary.
 pub fn tiny() -> &'static Catalog {
     static C: OnceLock<(tempfile::TempDir, Catalog)> = OnceLock::new();
     &C.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
-        copy_tree(&workflows_dir(), dir.path());
-        for entry in walk_manifests(dir.path()) {
-            let text = std::fs::read_to_string(&entry).expect("manifest reads");
-            let mut m: Value = serde_json::from_str(&text).expect("manifest parses");
-            if let Some(res) = m.pointer_mut("/profiles/draft/resolution") {
-                for (aspect, size) in TINY_DRAFT {
-                    if res.get(aspect).is_some() {
-                        res[aspect] = serde_json::json!(size);
-                    }
-                }
-            }
-            std::fs::write(&entry, serde_json::to_string_pretty(&m).unwrap()).unwrap();
-        }
+        write_tiny_catalog(dir.path()).expect("tiny catalog written");
         let c = Catalog::load(dir.path()).expect("tiny templates load");
         (dir, c)
     })
     .1
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-fn walk_manifests(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk_manifests(&p));
-        } else if p.file_name().is_some_and(|n| n == "manifest.json") {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// A multi-thread runtime for one test (the hub's socket and the test run side by side).

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
-use animatrix_comfy::Outcome;
-use animatrix_common::Explain;
+use animatrix_comfy::{ComfyError, Outcome};
+use animatrix_common::{ErrorCode, Explain};
 use animatrix_workflow::Catalog;
 use tokio::sync::{Mutex, broadcast};
 use tracing::{Instrument, info, info_span, warn};
@@ -292,23 +292,21 @@ impl Engine {
                 ctx.advance(JobState::Cancelled).await?;
             }
             other => {
-                let failed = match &other {
-                    Outcome::Error(e) => {
-                        debug.history_entry = serde_json::to_value(e.as_ref()).ok();
-                        Some(e.as_ref().clone())
-                    }
-                    _ => None,
-                };
+                if let Outcome::Error(e) = &other {
+                    debug.history_entry = serde_json::to_value(e.as_ref()).ok();
+                }
                 if let Err(e) = other.into_result(&job.prompt_id) {
-                    let mut err = CoreError::from(e).explain();
-                    if let (Some(failed), Ok(template)) = (
-                        failed,
-                        self.catalog()
-                            .get(&job.template.name, &job.template.version),
-                    ) {
+                    let mut err = e.explain();
+                    // Only a download failure needs the node's report again (to name the file).
+                    if let ComfyError::ExecutionFailed(failed) = &e
+                        && err.code == ErrorCode::ModelDownloadFailed
+                        && let Ok(template) = self
+                            .catalog()
+                            .get(&job.template.name, &job.template.version)
+                    {
                         err = super::download_failure::name_the_download(
                             err,
-                            &failed,
+                            failed,
                             template.manifest(),
                         );
                     }

@@ -10,18 +10,16 @@ use crate::jobs::model::{
 };
 use crate::store::{now_ms, write_tx};
 
-/// Writes a new job (state `validating`), its inputs and its first events in one transaction:
-/// a job never exists without the inputs it was created with.
-pub fn insert(conn: &mut Connection, job: &NewJob, warnings: &[String]) -> Result<(), CoreError> {
-    let tx = write_tx(conn)?;
-    let now = now_ms();
-    let request = request_json(&job.request)?;
-    tx.execute(
+/// The one INSERT of a job row: a new job is written as the record it starts as, an imported
+/// one as it was recorded, so the column list exists once.
+fn write_row(conn: &Connection, job: &JobRecord) -> Result<(), CoreError> {
+    conn.execute(
         "INSERT INTO jobs (id, comfy_prompt_id, client_id, endpoint_name, mode, template_name,
             template_version, profile, aspect, prompt, negative_prompt, settings_json, state,
-            resolved_seed, frame_count, parent_job_id, relation, is_demo, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'validating', ?13, ?14, ?15,
-            ?16, 0, ?17, ?17)",
+            progress, resolved_seed, frame_count, parent_job_id, relation, is_demo, created_at,
+            updated_at, queued_at, started_at, finished_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+            ?19, ?20, ?21, ?22, ?23, ?24)",
         params![
             job.id,
             job.prompt_id,
@@ -32,20 +30,66 @@ pub fn insert(conn: &mut Connection, job: &NewJob, warnings: &[String]) -> Resul
             job.template.version,
             job.profile,
             job.aspect,
-            job.request.settings.prompt,
-            job.request
-                .settings
-                .negative_prompt
-                .clone()
-                .unwrap_or_default(),
-            request,
+            job.prompt,
+            job.negative_prompt,
+            request_json(&job.request)?,
+            job.state.as_str(),
+            job.progress,
             job.resolved_seed,
             job.frame_count,
-            job.parent.as_ref().map(|(p, _)| p.as_str()),
-            job.parent.as_ref().map(|(_, r)| r.as_str()),
-            now
+            job.parent_job_id,
+            job.relation.map(|r| r.as_str()),
+            job.is_demo,
+            job.times.created_at,
+            job.times.updated_at,
+            job.times.queued_at,
+            job.times.started_at,
+            job.times.finished_at,
         ],
     )?;
+    Ok(())
+}
+
+/// What a new job is when first written: `validating`, nothing measured yet.
+fn starting_record(job: &NewJob, now: i64) -> JobRecord {
+    let settings = &job.request.settings;
+    JobRecord {
+        id: job.id.clone(),
+        prompt_id: job.prompt_id.clone(),
+        client_id: job.client_id.clone(),
+        endpoint: job.endpoint.clone(),
+        mode: job.mode.clone(),
+        template: job.template.clone(),
+        profile: job.profile.clone(),
+        aspect: job.aspect.clone(),
+        prompt: settings.prompt.clone(),
+        negative_prompt: settings.negative_prompt.clone().unwrap_or_default(),
+        request: job.request.clone(),
+        resolved_seed: Some(job.resolved_seed),
+        frame_count: job.frame_count,
+        state: JobState::Validating,
+        progress: 0.0,
+        error: None,
+        parent_job_id: job.parent.as_ref().map(|(p, _)| p.clone()),
+        relation: job.parent.as_ref().map(|(_, r)| *r),
+        is_demo: false,
+        cancel_requested: false,
+        times: JobTimes {
+            created_at: now,
+            updated_at: now,
+            ..JobTimes::default()
+        },
+        clip: None,
+        seq: 0,
+    }
+}
+
+/// Writes a new job (state `validating`), its inputs and its first events in one transaction:
+/// a job never exists without the inputs it was created with.
+pub fn insert(conn: &mut Connection, job: &NewJob, warnings: &[String]) -> Result<(), CoreError> {
+    let tx = write_tx(conn)?;
+    let now = now_ms();
+    write_row(&tx, &starting_record(job, now))?;
     for input in &job.inputs {
         tx.execute(
             "INSERT INTO job_inputs (job_id, asset_id, role, position) VALUES (?1, ?2, ?3, ?4)",
@@ -68,41 +112,10 @@ pub fn insert(conn: &mut Connection, job: &NewJob, warnings: &[String]) -> Resul
 }
 
 /// A finished run from a demo pack or the team library, with its own timestamps. The caller
-/// holds the transaction (inputs, outputs and events follow in it).
+/// holds the transaction (inputs, outputs and events follow in it; the importer has already
+/// cleared the parent link, which names a job of another machine).
 pub fn insert_imported(conn: &Connection, job: &JobRecord) -> Result<(), CoreError> {
-    conn.execute(
-        "INSERT INTO jobs (id, comfy_prompt_id, client_id, endpoint_name, mode, template_name,
-            template_version, profile, aspect, prompt, negative_prompt, settings_json,
-            resolved_seed, frame_count, state, progress, is_demo, created_at, updated_at,
-            queued_at, started_at, finished_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22)",
-        params![
-            job.id,
-            job.prompt_id,
-            job.client_id,
-            job.endpoint,
-            job.mode,
-            job.template.name,
-            job.template.version,
-            job.profile,
-            job.aspect,
-            job.prompt,
-            job.negative_prompt,
-            request_json(&job.request)?,
-            job.resolved_seed,
-            job.frame_count,
-            job.state.as_str(),
-            job.progress,
-            job.is_demo,
-            job.times.created_at,
-            job.times.updated_at,
-            job.times.queued_at,
-            job.times.started_at,
-            job.times.finished_at,
-        ],
-    )?;
-    Ok(())
+    write_row(conn, job)
 }
 
 fn request_json(request: &JobRequest) -> Result<String, CoreError> {
