@@ -40,6 +40,9 @@ fn rclone(g: &Garage, file: &str, key: &str) -> (f64, u64) {
             &g.secret_access_key,
         )
         .env("RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE", "true")
+        // A machine-wide AWS_CA_BUNDLE makes rclone's AWS SDK refuse its own HTTP transport;
+        // the server is plain HTTP on loopback, no CA is involved.
+        .env_remove("AWS_CA_BUNDLE")
         .spawn()
         .expect("rclone runs (apt install rclone)");
     let pid = child.id().to_string();
