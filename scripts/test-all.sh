@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, Rust unit/integration tests (real SQLite, real keychain,
-# fake ComfyUI, a real ComfyUI built from ../shared/realcomfy), the end-to-end window tests
+# fake ComfyUI, a real ComfyUI built from ../shared/realcomfy, a real S3 server: Garage), the
+# end-to-end window tests
 # (real WebKit window under Xvfb via WebDriver), the UI unit tests and a short fuzzing pass.
 # Installs what is missing first.
 set -euo pipefail
@@ -29,6 +30,10 @@ step "real ComfyUI kit for the conformance suite (built once into ~/.cache/anima
 scripts/realcomfy-setup.sh
 # tests/realcomfy fails instead of skipping when the kit is missing.
 export ANIMATRIX_REQUIRE_REALCOMFY=1
+
+step "real S3 server for the storage tests (Garage, built once into ~/.cache/animatrix-garage)"
+# The storage, publishing and team-library tests start it; they fail when it is missing.
+scripts/garage-setup.sh
 
 step "rust tests (inside a private D-Bus session with GNOME Keyring)"
 scripts/with-keyring.sh cargo test --workspace --no-fail-fast

@@ -123,6 +123,30 @@ pub enum Command {
     /// Offline demo packs: export runs, import a pack, perform a demo run without a server.
     #[command(subcommand)]
     Demo(crate::commands::demo::DemoCmd),
+    /// The S3-compatible bucket runs are published to (key pair in the OS keychain).
+    #[command(subcommand)]
+    Storage(crate::commands::storage::StorageCmd),
+    /// Upload a completed run to the bucket (resumes an interrupted publish).
+    Publish {
+        /// Run id (or a unique prefix of 6+ characters).
+        job: String,
+    },
+    /// Delete a published run's objects from the bucket.
+    Unpublish {
+        /// Run id (or a unique prefix of 6+ characters).
+        job: String,
+    },
+    /// Print a presigned HTTPS link to a published run's video (alone on stdout).
+    Share {
+        /// Run id (or a unique prefix of 6+ characters).
+        job: String,
+        /// How long the link works: 30m, 24h, 7d (at most 7 days).
+        #[arg(long, default_value = "24h")]
+        expires: String,
+    },
+    /// The team library: runs published to the bucket by any workstation.
+    #[command(subcommand)]
+    Library(crate::commands::storage::LibraryCmd),
 }
 
 #[derive(Debug, Subcommand)]

@@ -184,6 +184,19 @@ error_codes! {
     DemoRunNotPlayable = "demo_run_not_playable" => InvalidInput,
     DemoRunNotSendable = "demo_run_not_sendable" => InvalidInput,
     DemoExportEmpty = "demo_export_empty" => InvalidInput,
+    // Object storage for published runs (Settings > Storage, `animatrix storage|publish|share`).
+    StorageNotConfigured = "storage_not_configured" => InvalidInput,
+    StorageInvalidTarget = "storage_invalid_target" => InvalidInput,
+    StorageNoSuchBucket = "storage_no_such_bucket" => InvalidInput,
+    StorageClockSkew = "storage_clock_skew" => Other,
+    StorageBadKey = "storage_bad_key" => ServerUnreachable,
+    StorageTls = "storage_tls" => ServerUnreachable,
+    StorageUnreachable = "storage_unreachable" => ServerUnreachable,
+    StorageObjectMissing = "storage_object_missing" => ServerUnreachable,
+    StorageFailed = "storage_failed" => ServerUnreachable,
+    RunNotPublished = "run_not_published" => InvalidInput,
+    RunNotPublishable = "run_not_publishable" => InvalidInput,
+    InvalidExpiry = "invalid_expiry" => InvalidInput,
     // The server could not be reached, read or trusted, or refused us.
     ServerNotFound = "server_not_found" => ServerUnreachable,
     ServerUnreachable = "server_unreachable" => ServerUnreachable,
@@ -306,5 +319,7 @@ mod tests {
         assert_eq!(ErrorCode::ServerNoOutput.exit_class().exit_code(), 4);
         assert_eq!(ErrorCode::Cancelled.exit_class().exit_code(), 5);
         assert_eq!(ErrorCode::StorageError.exit_class().exit_code(), 1);
+        assert_eq!(ErrorCode::StorageBadKey.exit_class().exit_code(), 3);
+        assert_eq!(ErrorCode::StorageNoSuchBucket.exit_class().exit_code(), 2);
     }
 }

@@ -94,6 +94,14 @@ pub enum CoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Storage(#[from] animatrix_storage::StorageError),
+    #[error("no storage target is set")]
+    StorageNotConfigured,
+    #[error("run {id} is not published")]
+    RunNotPublished { id: String },
+    #[error("run {id} cannot be published: {reason}")]
+    RunNotPublishable { id: String, reason: String },
 }
 
 impl CoreError {
@@ -112,6 +120,7 @@ impl Explain for CoreError {
             CoreError::Media(e) => return e.explain(),
             CoreError::Comfy(e) => return e.explain(),
             CoreError::Workflow(e) => return e.explain(),
+            CoreError::Storage(e) => return e.explain(),
             _ => {}
         }
         let detail = self.to_string();
@@ -176,7 +185,10 @@ impl Explain for CoreError {
                 "The system keychain refused the request.".into(),
                 "Unlock your keychain and try again.".into(),
             ),
-            CoreError::Media(_) | CoreError::Comfy(_) | CoreError::Workflow(_) => {
+            CoreError::Media(_)
+            | CoreError::Comfy(_)
+            | CoreError::Workflow(_)
+            | CoreError::Storage(_) => {
                 unreachable_explained()
             }
             CoreError::AssetNotFound { id } => (
@@ -289,6 +301,21 @@ impl Explain for CoreError {
                 ErrorCode::IoError,
                 format!("A file could not be read or written ({path})."),
                 "Check that the file exists and that the disk is not full.".into(),
+            ),
+            CoreError::StorageNotConfigured => (
+                ErrorCode::StorageNotConfigured,
+                "No storage bucket is set up for publishing runs.".into(),
+                "Set one in Settings > Storage (or `animatrix storage set`).".into(),
+            ),
+            CoreError::RunNotPublished { .. } => (
+                ErrorCode::RunNotPublished,
+                "This run is not published.".into(),
+                "Publish it first; a share link needs the published video.".into(),
+            ),
+            CoreError::RunNotPublishable { reason, .. } => (
+                ErrorCode::RunNotPublishable,
+                format!("This run cannot be published: {reason}."),
+                "Publish a completed run made on this machine.".into(),
             ),
         };
         UserError::new(code, message, suggestion).with_detail(detail)

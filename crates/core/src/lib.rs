@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod logging;
 pub mod media_targets;
 pub mod secrets;
+pub mod sharing;
 pub mod store;
 pub mod templates;
 
@@ -24,4 +25,9 @@ pub use error::CoreError;
 /// The media layer, re-exported so the CLI and app need no direct dependency.
 pub mod media {
     pub use animatrix_media::*;
+}
+
+/// The object-storage layer (targets, credentials, expiry parsing), re-exported for the shells.
+pub mod storage {
+    pub use animatrix_storage::*;
 }

@@ -7,6 +7,7 @@ mod jobs;
 mod media;
 mod request;
 mod server;
+pub(crate) mod storage;
 mod watch;
 
 use animatrix_core::{Studio, logging};
@@ -36,6 +37,13 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             Command::Endpoint(cmd) => endpoint::run(&studio, cmd, g.json).await,
             Command::Media(cmd) => media::run(&studio, cmd, g.json).await,
             Command::Demo(cmd) => demo::run(&studio, cmd, g.json).await,
+            Command::Storage(cmd) => storage::storage(&studio, cmd, g.json).await,
+            Command::Publish { job } => storage::publish(&studio, &job, g.json).await,
+            Command::Unpublish { job } => storage::unpublish(&studio, &job, g.json).await,
+            Command::Share { job, expires } => {
+                storage::share(&studio, &job, &expires, g.json).await
+            }
+            Command::Library(cmd) => storage::library(&studio, cmd, g.json).await,
             Command::Doctor => server::doctor(&studio, g.endpoint, g.json).await,
             Command::Templates => server::templates(&studio, g.endpoint, g.offline, g.json).await,
             cmd => jobs::run(&studio, cmd, &g).await,

@@ -70,12 +70,34 @@ pub async fn watch(studio: &Studio, id: &str, json: bool) -> Result<(), Failure>
                 b.finish_and_clear();
             }
             report(&job, json);
+            auto_publish(studio, &job, json).await;
             return outcome(&job);
         }
         if let Ok(Ok(u)) = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await
             && u.job_id == id
         {
             show_update(&u, bar.as_ref(), json, &mut last_stage);
+        }
+    }
+}
+
+/// Auto-publish (Settings > Storage) for runs this command followed to completion. A failed
+/// publish is recorded on the run and retried with `animatrix publish`; the run itself still
+/// succeeded, so the exit code stays the run's.
+async fn auto_publish(studio: &Studio, job: &JobRecord, json: bool) {
+    if job.state != JobState::Completed {
+        return;
+    }
+    match studio.publish_if_auto(&job.id).await {
+        Ok(Some(s)) if json => print_json_line(&serde_json::json!({ "published": s })),
+        Ok(Some(s)) => eprintln!("published to {}", s.publication.location),
+        Ok(None) => {}
+        Err(e) => {
+            let e = animatrix_common::Explain::explain(&e);
+            eprintln!(
+                "warning[{}]: publishing failed: {} ({})",
+                e.code, e.message, e.suggestion
+            );
         }
     }
 }

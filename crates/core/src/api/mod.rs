@@ -11,6 +11,7 @@ mod inputs;
 mod jobs;
 mod operator;
 mod plan;
+mod sharing;
 mod templates;
 
 use std::path::{Path, PathBuf};

@@ -6,6 +6,7 @@ pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(V1_FOUNDATION),
         M::up_with_hook(V2_TEMPLATES_AS_DATA, super::upgrade::v2_hook).foreign_key_check(),
+        M::up(V3_SHARING),
     ])
 }
 
@@ -248,4 +249,40 @@ ALTER TABLE assets_v2 RENAME TO assets;
 ALTER TABLE outputs ADD COLUMN duration_seconds REAL;
 ALTER TABLE outputs ADD COLUMN width INTEGER;
 ALTER TABLE outputs ADD COLUMN height INTEGER;
+"#;
+
+/// v3: publishing runs to S3-compatible storage. `publications` is a run's storage state (one
+/// row per published or publishing run, with the failure a user can retry); `published_files`
+/// is what a publish has already sent, so a publish that was killed resumes where it stopped;
+/// `library_imports` marks runs imported from a team library with where they came from.
+const V3_SHARING: &str = r#"
+CREATE TABLE publications (
+    job_id           TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    location         TEXT NOT NULL,
+    state            TEXT NOT NULL CHECK (state IN ('publishing', 'published', 'failed')),
+    error_code       TEXT,
+    error_message    TEXT,
+    error_suggestion TEXT,
+    error_detail     TEXT,
+    started_at       INTEGER NOT NULL,
+    published_at     INTEGER,
+    updated_at       INTEGER NOT NULL
+);
+
+CREATE TABLE published_files (
+    job_id      TEXT NOT NULL REFERENCES publications(job_id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    size_bytes  INTEGER NOT NULL,
+    uploaded    INTEGER NOT NULL DEFAULT 0 CHECK (uploaded IN (0, 1)),
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (job_id, name)
+);
+
+CREATE TABLE library_imports (
+    job_id        TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    source_job_id TEXT NOT NULL,
+    location      TEXT NOT NULL,
+    imported_at   INTEGER NOT NULL
+);
+CREATE INDEX library_imports_by_source ON library_imports(location, source_job_id);
 "#;

@@ -1,0 +1,78 @@
+//! `published.json`: what the team library lists for a published run without downloading it.
+//! Small and versioned; the run itself (inputs, outputs, timeline, checksums) is in the run's
+//! demo pack beside it, which is what an import verifies.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::CoreError;
+use crate::jobs::{JobRecord, TemplateRef};
+
+pub const RECORD_NAME: &str = "published.json";
+pub const RECORD_FORMAT: &str = "animatrix-published-run";
+pub const RECORD_VERSION: u32 = 1;
+/// A listing record larger than this is not ours.
+pub(crate) const MAX_RECORD_BYTES: u64 = 64 * 1024;
+
+/// One run of the team library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct LibraryRun {
+    pub format: String,
+    pub version: u32,
+    pub job_id: String,
+    pub mode: String,
+    pub template: TemplateRef,
+    pub prompt: String,
+    /// The video's file name in the run folder.
+    pub video: String,
+    pub video_bytes: u64,
+    pub poster: Option<String>,
+    pub seconds: Option<f64>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// When the run finished (ms since the Unix epoch).
+    pub finished_at: Option<i64>,
+    pub published_at: i64,
+    pub app_version: String,
+}
+
+fn file_name(path: &str) -> Option<String> {
+    Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+}
+
+pub(crate) fn of(job: &JobRecord) -> LibraryRun {
+    let clip = job.clip.as_ref();
+    LibraryRun {
+        format: RECORD_FORMAT.into(),
+        version: RECORD_VERSION,
+        job_id: job.id.clone(),
+        mode: job.mode.clone(),
+        template: job.template.clone(),
+        prompt: job.prompt.clone(),
+        video: job.video_path().and_then(file_name).unwrap_or_default(),
+        video_bytes: clip.map_or(0, |c| c.bytes.max(0) as u64),
+        poster: job.poster_path().and_then(file_name),
+        seconds: clip.and_then(|c| c.seconds),
+        width: clip.and_then(|c| c.width),
+        height: clip.and_then(|c| c.height),
+        finished_at: job.times.finished_at,
+        published_at: crate::store::now_ms(),
+        app_version: env!("CARGO_PKG_VERSION").into(),
+    }
+}
+
+pub(crate) fn write(path: &Path, job: &JobRecord) -> Result<(), CoreError> {
+    let bytes = serde_json::to_vec_pretty(&of(job))
+        .map_err(|e| CoreError::Internal(format!("published.json: {e}")))?;
+    std::fs::write(path, bytes).map_err(|e| CoreError::io(path, e))
+}
+
+/// Parses a downloaded listing record; `None` for one this build cannot read (another format
+/// or a newer version), which the library skips rather than failing the whole listing.
+pub(crate) fn parse(bytes: &[u8]) -> Option<LibraryRun> {
+    let run: LibraryRun = serde_json::from_slice(bytes).ok()?;
+    (run.format == RECORD_FORMAT && run.version == RECORD_VERSION).then_some(run)
+}
