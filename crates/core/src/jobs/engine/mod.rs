@@ -50,6 +50,8 @@ struct Inner {
     active: StdMutex<HashSet<String>>,
     /// Held while a pool job is measured and assigned to a member (see `pool::to_pool`).
     routing: Mutex<()>,
+    /// Recent preflight verdicts per (member, template@version, profile) (see `pool::verdict`).
+    verdicts: StdMutex<HashMap<(String, String, String), (std::time::Instant, Option<String>)>>,
 }
 
 impl Engine {
@@ -65,6 +67,7 @@ impl Engine {
                 updates,
                 active: StdMutex::new(HashSet::new()),
                 routing: Mutex::new(()),
+                verdicts: StdMutex::new(HashMap::new()),
             }),
         })
     }

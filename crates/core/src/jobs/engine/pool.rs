@@ -4,7 +4,7 @@
 //! (ranking, what moves a job on) are in `crate::pools`; this file only gathers the facts.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use animatrix_comfy::Tracked;
 use animatrix_common::{Explain, UserError};
@@ -30,6 +30,10 @@ const MEASURE_BUDGET: Duration = Duration::from_secs(8);
 /// Wan 2.2 14B step at 480p on one datacenter GPU). Only the ratio between members decides;
 /// the absolute value is what the wait estimate says before the first run.
 const DEFAULT_SECONDS_PER_STEP: f64 = 20.0;
+/// How long a member's preflight verdict for a template/profile is reused: installed nodes and
+/// models change rarely, and a burst of jobs would otherwise ask every member for its model
+/// lists once per job.
+const VERDICT_TTL: Duration = Duration::from_secs(30);
 /// Upload speed assumed for inputs a member does not have yet (a studio uplink).
 const ASSUMED_UPLOAD_BYTES_PER_SECOND: f64 = 20.0 * 1024.0 * 1024.0;
 
@@ -142,9 +146,7 @@ impl Engine {
     async fn measure(&self, member: &str, shape: &JobShape) -> Result<MemberStatus, CoreError> {
         let template = self.catalog().get(&shape.template, &shape.version)?;
         let conn = self.connection(Some(member)).await?;
-        let facts = conn.server_facts(template).await?;
-        let report = animatrix_workflow::preflight(template, &facts);
-        if let Some(reason) = not_ready_reason(&report, &shape.profile) {
+        if let Some(reason) = self.verdict(&conn, template, shape).await? {
             return Ok(MemberStatus::NotReady { reason });
         }
         let queue = conn.client.queue().await?;
@@ -180,6 +182,43 @@ impl Engine {
             median.is_some(),
             missing_bytes as f64 / ASSUMED_UPLOAD_BYTES_PER_SECOND,
         ))
+    }
+
+    /// Why `conn` cannot run this template/profile (`None`: it can), reused for
+    /// [`VERDICT_TTL`].
+    async fn verdict(
+        &self,
+        conn: &ServerConn,
+        template: &Template,
+        shape: &JobShape,
+    ) -> Result<Option<String>, CoreError> {
+        let key = (
+            conn.endpoint.name.clone(),
+            format!("{}@{}", shape.template, shape.version),
+            shape.profile.clone(),
+        );
+        {
+            let cache = self
+                .inner
+                .verdicts
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some((at, reason)) = cache.get(&key)
+                && at.elapsed() < VERDICT_TTL
+            {
+                return Ok(reason.clone());
+            }
+        }
+        let facts = conn.server_facts(template).await?;
+        let report = animatrix_workflow::preflight(template, &facts);
+        let reason = not_ready_reason(&report, &shape.profile);
+        let mut cache = self
+            .inner
+            .verdicts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        cache.insert(key, (Instant::now(), reason.clone()));
+        Ok(reason)
     }
 
     /// Sends a pool job to its best member, and on to the next one while members refuse before
