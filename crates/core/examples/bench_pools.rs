@@ -145,8 +145,8 @@ async fn main() -> Result<(), Error> {
     let pool: Vec<(String, usize)> = (0..JOBS).map(|n| ("bench".to_string(), n)).collect();
     let routed = burst(&studio, &fakes, &pool).await?;
     let mut per_member = Vec::new();
-    for i in 0..SPEEDS.len() {
-        let name = format!("gpu-{}x", SPEEDS[i]);
+    for speed in SPEEDS {
+        let name = format!("gpu-{speed}x");
         let n = studio
             .gallery(JobQuery {
                 limit: Some(100),

@@ -40,7 +40,7 @@ impl Studio {
             let studio = self.clone();
             set.spawn(async move { (i, studio.test_endpoint(Some(&e.name)).await) });
         }
-        let mut out: Vec<(usize, Result<(String, DoctorReport), CoreError>)> = set.join_all().await;
+        let mut out: Vec<(usize, Tested)> = set.join_all().await;
         out.sort_by_key(|(i, _)| *i);
         out.into_iter().map(|(_, r)| r).collect()
     }
@@ -190,6 +190,9 @@ impl Studio {
             .await
     }
 }
+
+/// One server's name and health, or why it could not be asked.
+type Tested = Result<(String, DoctorReport), CoreError>;
 
 fn non_empty_secret(secret: Option<String>) -> Option<SecretString> {
     secret

@@ -51,7 +51,7 @@ struct Inner {
     /// Held while a pool job is measured and assigned to a member (see `pool::to_pool`).
     routing: Mutex<()>,
     /// Recent preflight verdicts per (member, template@version, profile) (see `pool::verdict`).
-    verdicts: StdMutex<HashMap<(String, String, String), (std::time::Instant, Option<String>)>>,
+    verdicts: StdMutex<HashMap<pool::VerdictKey, pool::Verdict>>,
 }
 
 impl Engine {

@@ -37,6 +37,11 @@ const VERDICT_TTL: Duration = Duration::from_secs(30);
 /// Upload speed assumed for inputs a member does not have yet (a studio uplink).
 const ASSUMED_UPLOAD_BYTES_PER_SECOND: f64 = 20.0 * 1024.0 * 1024.0;
 
+/// (member, template@version, profile).
+pub(crate) type VerdictKey = (String, String, String);
+/// When it was asked, and why the member cannot run it (`None`: it can).
+pub(crate) type Verdict = (Instant, Option<String>);
+
 /// What one job needs measured on each member (owned, so members are asked concurrently).
 #[derive(Clone)]
 pub(crate) struct JobShape {
