@@ -28,7 +28,7 @@ pub struct Global {
     /// Log debug detail to stderr as well as to the log file.
     #[arg(long, short, global = true)]
     pub verbose: bool,
-    /// The server to use (the default server when omitted).
+    /// The server or pool to use (the default target when omitted).
     #[arg(long, global = true, value_name = "NAME")]
     pub endpoint: Option<String>,
     /// Follow the job to its end, with progress (submit, retry, replay, recover).
@@ -50,8 +50,15 @@ pub enum Command {
     /// Inspect and import media files (images, audio, video).
     #[command(subcommand)]
     Media(MediaCmd),
+    /// Server pools: several servers used as one target (`--endpoint POOL`).
+    #[command(subcommand)]
+    Pool(PoolCmd),
     /// Check that a server is usable: reachability, sign-in, version, GPU, queue, upload limit.
-    Doctor,
+    Doctor {
+        /// Check every configured server (instead of one).
+        #[arg(long)]
+        all: bool,
+    },
     /// List the generation templates, with their readiness on a server.
     Templates,
     /// Print the ComfyUI graph a job would run, without running it (needs --dry-run).
@@ -272,10 +279,70 @@ pub enum EndpointCmd {
         /// The server's name.
         name: String,
     },
-    /// Make a server the default for new jobs.
+    /// Make a server (or a pool) the default target for new jobs.
     Default {
-        /// The server's name.
+        /// The server's or pool's name.
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PoolCmd {
+    /// Create a pool of existing servers (each keeps its own sign-in).
+    Create {
+        /// The pool's name (servers and pools share one list of names).
+        name: String,
+        /// Its servers, by name, in tie-break order.
+        #[arg(required = true, num_args = 1..)]
+        members: Vec<String>,
+        /// Do not resubmit prompts a server loses to a restart.
+        #[arg(long)]
+        no_failover: bool,
+        /// Warn before Generate when the expected wait passes this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        wait_warning: Option<u32>,
+    },
+    /// Add a server to a pool.
+    Add {
+        /// The pool's name.
+        name: String,
+        /// The server's name.
+        member: String,
+    },
+    /// Remove a server from a pool (the server itself stays).
+    Remove {
+        /// The pool's name.
+        name: String,
+        /// The server's name.
+        member: String,
+    },
+    /// List pools.
+    List,
+    /// A pool's settings and each member's reachability and queue.
+    Show {
+        /// The pool's name.
+        name: String,
+    },
+    /// Delete a pool (its servers stay).
+    Delete {
+        /// The pool's name.
+        name: String,
+    },
+    /// Make a pool the default target for new jobs.
+    Default {
+        /// The pool's name.
+        name: String,
+    },
+    /// Change a pool's settings.
+    Set {
+        /// The pool's name.
+        name: String,
+        /// Resubmit prompts lost to a server restart: on or off.
+        #[arg(long, value_parser = ["on", "off"])]
+        failover: Option<String>,
+        /// Warn before Generate when the expected wait passes this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        wait_warning: Option<u32>,
     },
 }
 

@@ -122,6 +122,14 @@ error_codes! {
     AssetNotFound = "asset_not_found" => InvalidInput,
     RunHasNoVideo = "run_has_no_video" => InvalidInput,
     InvalidOption = "invalid_option" => InvalidInput,
+    // Server pools.
+    DuplicatePool = "duplicate_pool" => InvalidInput,
+    NameTaken = "name_taken" => InvalidInput,
+    PoolNotFound = "pool_not_found" => InvalidInput,
+    TargetNotFound = "target_not_found" => InvalidInput,
+    PoolMemberExists = "pool_member_exists" => InvalidInput,
+    PoolMemberNotFound = "pool_member_not_found" => InvalidInput,
+    PoolNeedsMember = "pool_needs_member" => InvalidInput,
     // Files the user gave.
     FileEmpty = "file_empty" => InvalidInput,
     FileNotFound = "file_not_found" => InvalidInput,
@@ -223,8 +231,10 @@ error_codes! {
     ServerVersionOld = "server_version_old" => ServerUnreachable,
     ServerVersionUnknown = "server_version_unknown" => ServerUnreachable,
     ServerHasNoGpu = "server_has_no_gpu" => ServerUnreachable,
+    PoolUnreachable = "pool_unreachable" => ServerUnreachable,
     // The server cannot make this video, or failed to.
     ServerNotReady = "server_not_ready" => GenerationFailed,
+    PoolNoReadyMember = "pool_no_ready_member" => GenerationFailed,
     NodesMissing = "nodes_missing" => GenerationFailed,
     DeviceRequired = "device_required" => GenerationFailed,
     ProfileUnavailable = "profile_unavailable" => GenerationFailed,
@@ -321,5 +331,8 @@ mod tests {
         assert_eq!(ErrorCode::StorageError.exit_class().exit_code(), 1);
         assert_eq!(ErrorCode::StorageBadKey.exit_class().exit_code(), 3);
         assert_eq!(ErrorCode::StorageNoSuchBucket.exit_class().exit_code(), 2);
+        assert_eq!(ErrorCode::PoolNotFound.exit_class().exit_code(), 2);
+        assert_eq!(ErrorCode::PoolUnreachable.exit_class().exit_code(), 3);
+        assert_eq!(ErrorCode::PoolNoReadyMember.exit_class().exit_code(), 4);
     }
 }

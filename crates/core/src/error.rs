@@ -88,6 +88,24 @@ pub enum CoreError {
     OutputNotMedia { file: String, detail: String },
     #[error("run {id} is a demo run and is never sent to a server")]
     DemoRunNotSendable { id: String },
+    #[error("a pool named {name:?} already exists")]
+    DuplicatePool { name: String },
+    #[error("the name {name:?} is already used by a {used_by}")]
+    NameTaken { name: String, used_by: &'static str },
+    #[error("no pool named {name:?}")]
+    PoolNotFound { name: String },
+    #[error("no server or pool named {name:?}")]
+    TargetNotFound { name: String },
+    #[error("{endpoint:?} is already a member of pool {pool:?}")]
+    PoolMemberExists { pool: String, endpoint: String },
+    #[error("{endpoint:?} is not a member of pool {pool:?}")]
+    PoolMemberNotFound { pool: String, endpoint: String },
+    #[error("pool {pool:?} needs at least one server")]
+    PoolNeedsMember { pool: String },
+    #[error("no member of pool {pool:?} answered: {}", reasons.join("; "))]
+    PoolUnreachable { pool: String, reasons: Vec<String> },
+    #[error("no member of pool {pool:?} can run this: {}", reasons.join("; "))]
+    PoolNoReadyMember { pool: String, reasons: Vec<String> },
     #[error("I/O error on {path}: {source}")]
     Io {
         path: String,
@@ -296,6 +314,54 @@ impl Explain for CoreError {
                 ErrorCode::DemoRunNotSendable,
                 "This is a demo run: it is performed from its recording, never sent to a server.".into(),
                 "Use Perform to show it, or copy its settings to the composer and Generate with your own server.".into(),
+            ),
+            CoreError::DuplicatePool { name } => (
+                ErrorCode::DuplicatePool,
+                format!("A pool named \"{name}\" already exists."),
+                "Choose another name, or add servers to the existing pool with `animatrix pool add`.".into(),
+            ),
+            CoreError::NameTaken { name, used_by } => (
+                ErrorCode::NameTaken,
+                format!("The name \"{name}\" is already used by a {used_by}; servers and pools share one list of names."),
+                "Choose another name.".into(),
+            ),
+            CoreError::PoolNotFound { name } => (
+                ErrorCode::PoolNotFound,
+                format!("There is no pool named \"{name}\"."),
+                "List pools with `animatrix pool list` or open Settings > Servers.".into(),
+            ),
+            CoreError::TargetNotFound { name } => (
+                ErrorCode::TargetNotFound,
+                format!("There is no server or pool named \"{name}\"."),
+                "List them with `animatrix endpoint list` and `animatrix pool list`, or open Settings > Servers.".into(),
+            ),
+            CoreError::PoolMemberExists { pool, endpoint } => (
+                ErrorCode::PoolMemberExists,
+                format!("\"{endpoint}\" is already in the pool \"{pool}\"."),
+                "Nothing to do; `animatrix pool show` lists the members.".into(),
+            ),
+            CoreError::PoolMemberNotFound { pool, endpoint } => (
+                ErrorCode::PoolMemberNotFound,
+                format!("\"{endpoint}\" is not in the pool \"{pool}\"."),
+                "`animatrix pool show` lists the members.".into(),
+            ),
+            CoreError::PoolNeedsMember { pool } => (
+                ErrorCode::PoolNeedsMember,
+                format!("The pool \"{pool}\" needs at least one server."),
+                "Name at least one server when creating a pool; to remove the last one, delete the pool instead.".into(),
+            ),
+            CoreError::PoolUnreachable { pool, .. } => (
+                ErrorCode::PoolUnreachable,
+                format!("No server of the pool \"{pool}\" could be reached."),
+                "Check the connection and the servers (`animatrix doctor --all`), then Retry.".into(),
+            ),
+            CoreError::PoolNoReadyMember { pool, reasons } => (
+                ErrorCode::PoolNoReadyMember,
+                format!(
+                    "No server of the pool \"{pool}\" can run this ({}).",
+                    reasons.join("; ")
+                ),
+                "Pick another quality profile, or ask your operator to install what is missing (`animatrix templates --endpoint SERVER` lists it).".into(),
             ),
             CoreError::Io { path, .. } => (
                 ErrorCode::IoError,

@@ -13,6 +13,7 @@ pub mod error;
 pub mod jobs;
 pub mod logging;
 pub mod media_targets;
+pub mod pools;
 pub mod secrets;
 pub mod sharing;
 pub mod store;

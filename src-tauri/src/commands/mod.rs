@@ -14,6 +14,7 @@ pub mod inputs;
 pub mod jobs;
 pub mod operator;
 mod pickers;
+pub mod pools;
 pub mod templates;
 
 use animatrix_common::{ErrorCode, Explain, UserError};

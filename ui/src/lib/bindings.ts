@@ -31,6 +31,43 @@ async removeEndpoint(name: string) : Promise<null> {
 async setDefaultEndpoint(name: string) : Promise<null> {
     return await TAURI_INVOKE("set_default_endpoint", { name });
 },
+async listPools() : Promise<PoolView[]> {
+    return await TAURI_INVOKE("list_pools");
+},
+async createPool(request: CreatePoolRequest) : Promise<PoolView> {
+    return await TAURI_INVOKE("create_pool", { request });
+},
+async addPoolMember(pool: string, endpoint: string) : Promise<PoolView> {
+    return await TAURI_INVOKE("add_pool_member", { pool, endpoint });
+},
+async removePoolMember(pool: string, endpoint: string) : Promise<PoolView> {
+    return await TAURI_INVOKE("remove_pool_member", { pool, endpoint });
+},
+async updatePoolSettings(pool: string, settings: PoolSettings) : Promise<PoolView> {
+    return await TAURI_INVOKE("update_pool_settings", { pool, settings });
+},
+async deletePool(name: string) : Promise<null> {
+    return await TAURI_INVOKE("delete_pool", { name });
+},
+/**
+ * A server or a pool as the default target of new jobs.
+ */
+async setDefaultTarget(name: string) : Promise<null> {
+    return await TAURI_INVOKE("set_default_target", { name });
+},
+/**
+ * The pool with each member's reachability and queue (Operator view).
+ */
+async poolDetail(name: string) : Promise<PoolDetail> {
+    return await TAURI_INVOKE("pool_detail", { name });
+},
+/**
+ * The expected wait before a job of `template` at `profile` starts on `target` (the default
+ * target when `null`), and whether the composer warns before Generate.
+ */
+async waitEstimate(target: string | null, template: string, profile: string) : Promise<WaitEstimate> {
+    return await TAURI_INVOKE("wait_estimate", { target, template, profile });
+},
 /**
  * Reachable, signed in, version, GPU, VRAM, queue: one server's health (the default when
  * `name` is `None`). A server that does not answer is a report saying so, not a failed call.
@@ -194,6 +231,10 @@ export type Choice = { value: string; label: string }
  * The finished clip, measured once when it was collected (the gallery never re-reads MP4s).
  */
 export type ClipFacts = { path: string; seconds: number | null; width: number | null; height: number | null; bytes: number; poster_path: string | null }
+/**
+ * Argument of `create_pool`.
+ */
+export type CreatePoolRequest = { name: string; members: string[]; settings?: PoolSettings | null }
 export type Cursor = { created_at: number; id: string; 
 /**
  * Insertion order; search pages follow it (see `list`).
@@ -281,7 +322,7 @@ export type EndpointView = { name: string; base_url: string; auth: AuthKind; is_
 /**
  * A stable machine code (see the module docs).
  */
-export type ErrorCode = "internal_error" | "app_internal" | "not_in_app" | "storage_error" | "io_error" | "io" | "local_file_error" | "disk_full" | "data_dir_unusable" | "data_dir_unknown" | "keychain_unavailable" | "keychain_error" | "client_setup_failed" | "export_failed" | "folder_open_failed" | "open_failed" | "app_version_invalid" | "template_io" | "template_parse" | "template_invalid" | "template_folder_mismatch" | "template_bind_invariant" | "template_duplicate" | "template_duplicate_studio" | "template_mode_label_conflict" | "template_sub_mode_mixed" | "invalid_input" | "invalid_setting" | "invalid_url" | "invalid_server_address" | "invalid_auth_header" | "invalid_endpoint_name" | "unknown_auth_kind" | "duplicate_endpoint" | "endpoint_not_found" | "no_default_endpoint" | "secret_required" | "secret_unreadable" | "job_not_found" | "asset_not_found" | "run_has_no_video" | "invalid_option" | "file_empty" | "file_not_found" | "file_not_regular" | "file_too_large" | "file_truncated" | "file_corrupt" | "unsupported_type" | "type_mismatch" | "image_too_small" | "image_too_large" | "audio_empty" | "audio_silent" | "audio_header_invalid" | "audio_too_long" | "video_no_video_track" | "video_codec_unsupported" | "video_too_long" | "video_preview_unavailable" | "template_not_found" | "template_mismatch" | "mode_not_found" | "sub_mode_not_found" | "unknown_profile" | "unknown_aspect" | "unknown_framing" | "unknown_parameter" | "parameter_wrong_type" | "parameter_out_of_range" | "parameter_invalid_choice" | "invalid_seed" | "prompt_empty" | "prompt_too_long" | "missing_input" | "unexpected_input" | "input_not_accepted" | "input_not_bound" | "too_many_files" | "invalid_input_name" | "invalid_job_id" | "missing_media_fact" | "invalid_media_fact" | "invalid_target_duration" | "points_not_supported" | "missing_points" | "too_many_points" | "point_out_of_range" | "point_outside_frame" | "setting_too_large" | "setting_too_small" | "setting_wrong_kind" | "demo_pack_corrupt" | "demo_pack_tampered" | "demo_pack_unsafe_path" | "demo_pack_unsupported_version" | "demo_pack_too_large" | "demo_run_not_exportable" | "demo_run_not_playable" | "demo_run_not_sendable" | "demo_export_empty" | "server_not_found" | "server_unreachable" | "server_timeout" | "tls_certificate_invalid" | "auth_rejected" | "auth_forbidden" | "not_found" | "network_error" | "server_error" | "malformed_response" | "response_too_large" | "unexpected_response" | "unsafe_server_file_name" | "object_info_invalid" | "system_stats_invalid" | "live_updates_unavailable" | "event_hub_stopped" | "prompt_answer_lost" | "upload_refused_by_proxy" | "download_too_slow" | "download_unexpected_content" | "server_unusable" | "server_version_old" | "server_version_unknown" | "server_has_no_gpu" | "server_not_ready" | "nodes_missing" | "device_required" | "profile_unavailable" | "template_incompatible" | "server_missing_extension" | "server_missing_model" | "server_input_unreadable" | "workflow_invalid" | "workflow_incompatible" | "workflow_missing" | "workflow_no_outputs" | "workflow_setting_missing" | "prompt_rejected" | "upload_too_large" | "execution_error" | "generation_failed" | "generation_interrupted" | "server_out_of_memory" | "server_file_missing" | "server_model_broken" | "model_download_failed" | "lost_on_server" | "server_no_output" | "output_not_media" | "download_mismatch" | "download_incomplete" | "download_too_large" | "cancelled" | "demo_stopped" | "guidance_only" | "audio_trimmed" | "video_trimmed" | "duration_capped" | "device_unknown" | "points_unscaled" | "profile_fallback" | 
+export type ErrorCode = "internal_error" | "app_internal" | "not_in_app" | "storage_error" | "io_error" | "io" | "local_file_error" | "disk_full" | "data_dir_unusable" | "data_dir_unknown" | "keychain_unavailable" | "keychain_error" | "client_setup_failed" | "export_failed" | "folder_open_failed" | "open_failed" | "app_version_invalid" | "template_io" | "template_parse" | "template_invalid" | "template_folder_mismatch" | "template_bind_invariant" | "template_duplicate" | "template_duplicate_studio" | "template_mode_label_conflict" | "template_sub_mode_mixed" | "invalid_input" | "invalid_setting" | "invalid_url" | "invalid_server_address" | "invalid_auth_header" | "invalid_endpoint_name" | "unknown_auth_kind" | "duplicate_endpoint" | "endpoint_not_found" | "no_default_endpoint" | "secret_required" | "secret_unreadable" | "job_not_found" | "asset_not_found" | "run_has_no_video" | "invalid_option" | "duplicate_pool" | "name_taken" | "pool_not_found" | "target_not_found" | "pool_member_exists" | "pool_member_not_found" | "pool_needs_member" | "file_empty" | "file_not_found" | "file_not_regular" | "file_too_large" | "file_truncated" | "file_corrupt" | "unsupported_type" | "type_mismatch" | "image_too_small" | "image_too_large" | "audio_empty" | "audio_silent" | "audio_header_invalid" | "audio_too_long" | "video_no_video_track" | "video_codec_unsupported" | "video_too_long" | "video_preview_unavailable" | "template_not_found" | "template_mismatch" | "mode_not_found" | "sub_mode_not_found" | "unknown_profile" | "unknown_aspect" | "unknown_framing" | "unknown_parameter" | "parameter_wrong_type" | "parameter_out_of_range" | "parameter_invalid_choice" | "invalid_seed" | "prompt_empty" | "prompt_too_long" | "missing_input" | "unexpected_input" | "input_not_accepted" | "input_not_bound" | "too_many_files" | "invalid_input_name" | "invalid_job_id" | "missing_media_fact" | "invalid_media_fact" | "invalid_target_duration" | "points_not_supported" | "missing_points" | "too_many_points" | "point_out_of_range" | "point_outside_frame" | "setting_too_large" | "setting_too_small" | "setting_wrong_kind" | "demo_pack_corrupt" | "demo_pack_tampered" | "demo_pack_unsafe_path" | "demo_pack_unsupported_version" | "demo_pack_too_large" | "demo_run_not_exportable" | "demo_run_not_playable" | "demo_run_not_sendable" | "demo_export_empty" | "server_not_found" | "server_unreachable" | "server_timeout" | "tls_certificate_invalid" | "auth_rejected" | "auth_forbidden" | "not_found" | "network_error" | "server_error" | "malformed_response" | "response_too_large" | "unexpected_response" | "unsafe_server_file_name" | "object_info_invalid" | "system_stats_invalid" | "live_updates_unavailable" | "event_hub_stopped" | "prompt_answer_lost" | "upload_refused_by_proxy" | "download_too_slow" | "download_unexpected_content" | "server_unusable" | "server_version_old" | "server_version_unknown" | "server_has_no_gpu" | "pool_unreachable" | "server_not_ready" | "pool_no_ready_member" | "nodes_missing" | "device_required" | "profile_unavailable" | "template_incompatible" | "server_missing_extension" | "server_missing_model" | "server_input_unreadable" | "workflow_invalid" | "workflow_incompatible" | "workflow_missing" | "workflow_no_outputs" | "workflow_setting_missing" | "prompt_rejected" | "upload_too_large" | "execution_error" | "generation_failed" | "generation_interrupted" | "server_out_of_memory" | "server_file_missing" | "server_model_broken" | "model_download_failed" | "lost_on_server" | "server_no_output" | "output_not_media" | "download_mismatch" | "download_incomplete" | "download_too_large" | "cancelled" | "demo_stopped" | "guidance_only" | "audio_trimmed" | "video_trimmed" | "duration_capped" | "device_unknown" | "points_unscaled" | "profile_fallback" | 
 /**
  * A code this build does not know.
  */
@@ -568,6 +609,10 @@ queue_ahead?: number | null; eta_seconds?: number | null;
  */
 preview_path?: string | null; 
 /**
+ * The server a pool job was just sent to (the running card names it).
+ */
+endpoint?: string | null; 
+/**
  * The user-language stage label, e.g. "Generating 63%, about 3 min left".
  */
 stage: string; error?: UserError | null; 
@@ -591,6 +636,47 @@ export type MediaFacts = { audio_duration_secs?: number | null; video_frame_coun
  * Display size of the driving video (after rotation), to map marked points.
  */
 video_width?: number | null; video_height?: number | null }
+/**
+ * One member as measured for one job.
+ */
+export type MemberEstimate = { endpoint: string; status: MemberStatus }
+/**
+ * One member's state for `pool show` and the operator view.
+ */
+export type MemberHealth = { endpoint: string; base_url: string; reachable: boolean; 
+/**
+ * Prompts on the server (running and pending, everyone's).
+ */
+queue: number | null; error: UserError | null }
+export type MemberStatus = 
+/**
+ * Can run the job; it would start after `wait_seconds`.
+ */
+{ kind: "ready"; 
+/**
+ * Prompts ahead of this job on the server (running one included).
+ */
+ahead: number; 
+/**
+ * Median run time of this template/profile here, or the template default.
+ */
+run_seconds: number; 
+/**
+ * `run_seconds` comes from this server's own history.
+ */
+from_history: boolean; 
+/**
+ * Upload time of the inputs this server does not have yet.
+ */
+upload_seconds: number; wait_seconds: number } | 
+/**
+ * Preflight says it cannot run this job (`reason` in user words: "lacks the High model").
+ */
+{ kind: "not_ready"; reason: string } | 
+/**
+ * It did not answer.
+ */
+{ kind: "unreachable"; reason: string }
 export type Metrics = { jobs_per_day: DayCount[]; per_template: TemplateMetrics[]; storage_bytes: StorageUsed }
 export type MissingModel = { file: string; folder: string; 
 /**
@@ -676,6 +762,35 @@ segments: number; seconds: number }
  * A point in normalized image coordinates: (0,0) top-left, (1,1) bottom-right.
  */
 export type Point = { x: number; y: number }
+/**
+ * A pool with its members' live state.
+ */
+export type PoolDetail = { pool: PoolView; members: MemberHealth[] }
+/**
+ * What the user decides per pool.
+ */
+export type PoolSettings = { 
+/**
+ * Resubmit, once, a prompt a member lost to a restart (`lost_on_server`) to another ready
+ * member. On by default: the user already asked for this video.
+ */
+failover: boolean; 
+/**
+ * The composer warns before Generate when the expected wait passes this.
+ */
+wait_warning_seconds: number }
+/**
+ * A pool as the window and the CLI show it.
+ */
+export type PoolView = { name: string; 
+/**
+ * Member endpoint names, in the order they were added (the tie-break order of routing).
+ */
+members: string[]; settings: PoolSettings; 
+/**
+ * The pool is the default target (new jobs go to it when none is named).
+ */
+is_default: boolean }
 export type PreflightReport = { template: string; version: string; status: Readiness; 
 /**
  * Some profile can run: the nodes and devices are there and its files too.
@@ -886,6 +1001,38 @@ detail: string }
 /**
  * Whether a profile's preferred variant (e.g. High's bf16 model) applies.
  */
+/**
+ * What the composer shows beside Generate for the current settings.
+ */
+export type WaitEstimate = { 
+/**
+ * The server or pool name.
+ */
+target: string; is_pool: boolean; members: MemberEstimate[]; 
+/**
+ * Members that can run this template and profile now.
+ */
+ready: number; 
+/**
+ * Prompts ahead on the member the job would go to.
+ */
+queue: number | null; 
+/**
+ * Expected wait before the job starts on that member.
+ */
+wait_seconds: number | null; 
+/**
+ * "~2 min wait on gpu-b".
+ */
+summary: string; 
+/**
+ * The wait passes the pool's threshold: the composer warns before Generate.
+ */
+warn: boolean; 
+/**
+ * What the warning says, when `warn`.
+ */
+warning: string | null; threshold_seconds: number }
 export type VariantPlan = { 
 /**
  * The variant, in user language ("bf16 model").

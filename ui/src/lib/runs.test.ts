@@ -35,6 +35,14 @@ describe('runs rules', () => {
     expect(stageLabel(job, undefined)).toBe('Waiting in queue');
   });
 
+  it('a pool job names the server it was sent to as soon as it is routed', () => {
+    const job = { ...card({ id: 'p', state: 'validating', progress: 0 }).job, endpoint: null };
+    const routed = { job_id: 'p', state: 'validating' as const, progress: 0, stage: 'Checking', endpoint: 'gpu-b' };
+    expect(withUpdate(job, routed).endpoint).toBe('gpu-b');
+    const later = { job_id: 'p', state: 'executing' as const, progress: 0.2, stage: 'Generating 20%' };
+    expect(withUpdate(withUpdate(job, routed), later).endpoint).toBe('gpu-b');
+  });
+
   it('merges pages by id: known cards replaced in place, new ones prepended', () => {
     const a = card({ id: 'a' });
     const b = card({ id: 'b' });
@@ -60,7 +68,9 @@ describe('runs rules', () => {
     expect(eventText({ kind: 'queue_position', ahead: 2 })).toBe('2 ahead in the queue');
     expect(eventText({ kind: 'progress', fraction: 0.5 })).toBe('Progress 50%');
     expect(eventText({ kind: 'state', state: 'collecting' })).toBe('Saving');
-    expect(eventText({ kind: 'routed', endpoint: 'b', summary: 'a was busy' })).toBe('Sent to b: a was busy');
+    expect(
+      eventText({ kind: 'routed', endpoint: 'b', summary: 'sent to b: ~2 min wait', alternatives: ['a: ~9 min', 'c: lacks the High model'] }),
+    ).toBe('Sent to b: ~2 min wait (a: ~9 min; c: lacks the High model)');
     expect(eventText({ kind: 'unknown' })).toMatch(/newer version/);
   });
 

@@ -66,6 +66,7 @@ export function withUpdate(job: JobRecord, u: JobUpdate | undefined): JobRecord 
     state: u.state,
     progress: u.progress,
     error: u.error ?? (u.state === 'failed' ? job.error : null),
+    endpoint: u.endpoint ?? job.endpoint,
   };
 }
 
@@ -202,8 +203,11 @@ export function eventText(e: EventData): string {
       return `Preview frame ${e.file}`;
     case 'reconciled':
       return `Reconciled with the server: ${e.how}`;
-    case 'routed':
-      return `Sent to ${e.endpoint}: ${e.summary}`;
+    case 'routed': {
+      // The core's words: "sent to gpu-b: ~2 min wait", then the other members.
+      const others = e.alternatives?.length ? ` (${e.alternatives.join('; ')})` : '';
+      return `${e.summary.charAt(0).toUpperCase()}${e.summary.slice(1)}${others}`;
+    }
     case 'unknown':
       return 'An event written by a newer version of the app';
   }

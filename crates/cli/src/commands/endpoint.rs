@@ -21,9 +21,9 @@ pub async fn run(studio: &Studio, cmd: EndpointCmd, json: bool) -> Result<(), Fa
             Ok(())
         }
         EndpointCmd::Default { name } => {
-            studio.set_default_endpoint(&name).await?;
+            studio.set_default_target(&name).await?;
             if !json {
-                println!("{name} is now the default server");
+                println!("{name} is now the default target");
             }
             Ok(())
         }

@@ -2,7 +2,7 @@
 
 use animatrix_common::ErrorCode;
 use animatrix_core::Studio;
-use animatrix_core::jobs::{JobQuery, JobState, OutputKind};
+use animatrix_core::jobs::{EventData, JobQuery, JobState, OutputKind};
 
 use super::request;
 use super::watch::{finish_submit, report, watch};
@@ -112,6 +112,27 @@ pub async fn run(studio: &Studio, cmd: Command, g: &Global) -> Result<(), Failur
             println!("prompt id  {}", j.prompt_id);
             println!("state      {}", j.state);
             println!("server     {}", j.endpoint.as_deref().unwrap_or("-"));
+            if let Some(t) = j
+                .request
+                .target
+                .as_deref()
+                .filter(|t| Some(*t) != j.endpoint.as_deref())
+            {
+                println!("target     {t}");
+            }
+            for e in &detail.events {
+                if let EventData::Routed {
+                    summary,
+                    alternatives,
+                    ..
+                } = &e.data
+                {
+                    println!("routed     {summary}");
+                    for a in alternatives {
+                        println!("           {a}");
+                    }
+                }
+            }
             println!(
                 "mode       {} ({} {})",
                 j.mode, j.template.name, j.template.version

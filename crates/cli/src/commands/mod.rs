@@ -5,6 +5,7 @@ pub(crate) mod demo;
 mod endpoint;
 mod jobs;
 mod media;
+mod pool;
 mod request;
 mod server;
 pub(crate) mod storage;
@@ -44,7 +45,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 storage::share(&studio, &job, &expires, g.json).await
             }
             Command::Library(cmd) => storage::library(&studio, cmd, g.json).await,
-            Command::Doctor => server::doctor(&studio, g.endpoint, g.json).await,
+            Command::Pool(cmd) => pool::run(&studio, cmd, g.json).await,
+            Command::Doctor { all: true } => server::doctor_all(&studio, g.json).await,
+            Command::Doctor { all: false } => server::doctor(&studio, g.endpoint, g.json).await,
             Command::Templates => server::templates(&studio, g.endpoint, g.offline, g.json).await,
             cmd => jobs::run(&studio, cmd, &g).await,
         }

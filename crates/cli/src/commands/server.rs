@@ -1,5 +1,6 @@
 //! `animatrix doctor` and `animatrix templates`.
 
+use animatrix_comfy::DoctorReport;
 use animatrix_common::{ErrorCode, UserError};
 use animatrix_core::Studio;
 use serde_json::json;
@@ -13,52 +14,83 @@ pub async fn doctor(studio: &Studio, endpoint: Option<String>, json: bool) -> Re
     if json {
         print_json(&json!({ "name": name, "report": report }));
     } else {
-        let yes = |b: bool| if b { "ok" } else { "NO" };
-        println!("server        {} ({})", name, report.endpoint);
-        println!("reachable     {}", yes(report.reachable));
-        println!("sign-in       {}", yes(report.auth_ok));
-        println!("live updates  {}", yes(report.websocket_ok));
-        if let Some(v) = &report.comfyui_version {
-            println!("ComfyUI       {v}");
-        }
-        if let Some(g) = &report.gpu_name {
-            let gib = |b: u64| b as f64 / 1024f64.powi(3);
-            println!(
-                "GPU           {g} ({:.1} GiB free of {:.1} GiB)",
-                report.vram_free.map(gib).unwrap_or(0.0),
-                report.vram_total.map(gib).unwrap_or(0.0)
-            );
-        }
-        if let Some(q) = report.queue_len {
-            println!("queue         {q} prompt(s)");
-        }
-        if let Some(m) = report.max_upload_size {
-            println!("upload limit  {} MB", m / (1024 * 1024));
-        }
-        for w in &report.warnings {
-            println!("warning: {} ({})", w.message, w.suggestion);
-        }
-        for p in &report.problems {
-            println!("problem[{}]: {} ({})", p.code, p.message, p.suggestion);
-        }
-        println!("usable        {}", yes(report.usable));
+        print_report(&name, &report);
     }
-    if report.usable {
-        Ok(())
+    verdict(&report)
+}
+
+/// `doctor --all`: every server, one report each; exits with the first unusable one's class.
+pub async fn doctor_all(studio: &Studio, json: bool) -> Result<(), Failure> {
+    let reports = studio.test_all_endpoints().await?;
+    if json {
+        let v: Vec<_> = reports
+            .iter()
+            .map(|(name, report)| json!({ "name": name, "report": report }))
+            .collect();
+        print_json(&v);
     } else {
-        // The report is already printed; the exit code says "not usable".
-        let first = report.problems.first().cloned().unwrap_or_else(|| {
-            UserError::new(
-                ErrorCode::ServerUnusable,
-                "The server is not usable.",
-                "See the report above.",
-            )
-        });
-        Err(Failure {
-            error: first,
-            class: ExitClass::ServerUnreachable,
-        })
+        for (i, (name, report)) in reports.iter().enumerate() {
+            if i > 0 {
+                println!();
+            }
+            print_report(name, report);
+        }
     }
+    reports
+        .iter()
+        .map(|(_, r)| verdict(r))
+        .find(Result::is_err)
+        .unwrap_or(Ok(()))
+}
+
+fn print_report(name: &str, report: &DoctorReport) {
+    let yes = |b: bool| if b { "ok" } else { "NO" };
+    println!("server        {} ({})", name, report.endpoint);
+    println!("reachable     {}", yes(report.reachable));
+    println!("sign-in       {}", yes(report.auth_ok));
+    println!("live updates  {}", yes(report.websocket_ok));
+    if let Some(v) = &report.comfyui_version {
+        println!("ComfyUI       {v}");
+    }
+    if let Some(g) = &report.gpu_name {
+        let gib = |b: u64| b as f64 / 1024f64.powi(3);
+        println!(
+            "GPU           {g} ({:.1} GiB free of {:.1} GiB)",
+            report.vram_free.map(gib).unwrap_or(0.0),
+            report.vram_total.map(gib).unwrap_or(0.0)
+        );
+    }
+    if let Some(q) = report.queue_len {
+        println!("queue         {q} prompt(s)");
+    }
+    if let Some(m) = report.max_upload_size {
+        println!("upload limit  {} MB", m / (1024 * 1024));
+    }
+    for w in &report.warnings {
+        println!("warning: {} ({})", w.message, w.suggestion);
+    }
+    for p in &report.problems {
+        println!("problem[{}]: {} ({})", p.code, p.message, p.suggestion);
+    }
+    println!("usable        {}", yes(report.usable));
+}
+
+/// The report is already printed; the exit code says "not usable".
+fn verdict(report: &DoctorReport) -> Result<(), Failure> {
+    if report.usable {
+        return Ok(());
+    }
+    let first = report.problems.first().cloned().unwrap_or_else(|| {
+        UserError::new(
+            ErrorCode::ServerUnusable,
+            "The server is not usable.",
+            "See the report above.",
+        )
+    });
+    Err(Failure {
+        error: first,
+        class: ExitClass::ServerUnreachable,
+    })
 }
 
 pub async fn templates(

@@ -31,6 +31,20 @@ impl Studio {
         Ok((conn.endpoint.name.clone(), report))
     }
 
+    /// Every server's health, asked concurrently (`doctor --all`, the operator view), in the
+    /// order of `list_endpoints`.
+    pub async fn test_all_endpoints(&self) -> Result<Vec<(String, DoctorReport)>, CoreError> {
+        let endpoints = self.list_endpoints().await?;
+        let mut set = tokio::task::JoinSet::new();
+        for (i, e) in endpoints.into_iter().enumerate() {
+            let studio = self.clone();
+            set.spawn(async move { (i, studio.test_endpoint(Some(&e.name)).await) });
+        }
+        let mut out: Vec<(usize, Tested)> = set.join_all().await;
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, r)| r).collect()
+    }
+
     /// Validates everything before touching the keychain, stores the secret first, then the
     /// row; if the row fails the secret is removed again so nothing dangles.
     pub async fn add_endpoint(
@@ -61,6 +75,16 @@ impl Studio {
             .read_blocking(|c| store::endpoints::exists(c, &new.name))?
         {
             return Err(CoreError::DuplicateEndpoint { name: new.name });
+        }
+        // Servers and pools share one namespace (a target name is never ambiguous).
+        if self
+            .db()
+            .read_blocking(|c| crate::pools::store::exists(c, &new.name))?
+        {
+            return Err(CoreError::NameTaken {
+                name: new.name,
+                used_by: "pool",
+            });
         }
         let has_secret = match (&new.auth, &secret) {
             (AuthKind::None, _) | (_, None) => false,
@@ -166,6 +190,9 @@ impl Studio {
             .await
     }
 }
+
+/// One server's name and health, or why it could not be asked.
+type Tested = Result<(String, DoctorReport), CoreError>;
 
 fn non_empty_secret(secret: Option<String>) -> Option<SecretString> {
     secret

@@ -86,12 +86,17 @@ impl Studio {
         Ok(job)
     }
 
-    /// The stored request, sent to the server the job ran on unless it was removed since
-    /// (then the default one).
+    /// The stored request, sent to the pool it went through while that pool exists, else to
+    /// the server it ran on unless it was removed since (then the default target).
     async fn resend_request(&self, job: &JobRecord) -> JobRequest {
         let mut req = job.request.clone();
-        req.target = match &job.endpoint {
-            Some(ep) if self.endpoint(Some(ep)).await.is_ok() => Some(ep.clone()),
+        let pool = match &job.request.target {
+            Some(t) => self.pool(t).await.ok().map(|p| p.name),
+            None => None,
+        };
+        req.target = match (pool, &job.endpoint) {
+            (Some(pool), _) => Some(pool),
+            (None, Some(ep)) if self.endpoint(Some(ep)).await.is_ok() => Some(ep.clone()),
             _ => None,
         };
         req

@@ -11,6 +11,7 @@ mod inputs;
 mod jobs;
 mod operator;
 mod plan;
+mod pools;
 mod sharing;
 mod templates;
 
@@ -21,6 +22,7 @@ pub use gallery::{CardPage, JobCard, JobDetail};
 pub use inputs::{ImportedInput, ProbedPath, probe_path};
 pub use jobs::DryRun;
 pub use operator::{AppInfo, QueueEntry, ServerQueue};
+pub use pools::{MemberHealth, PoolDetail, WaitEstimate};
 pub use templates::PreflightResult;
 
 use crate::jobs::Engine;

@@ -130,8 +130,12 @@ pub fn median_run_seconds(
            AND profile = ?3 AND frame_count BETWEEN ?4 AND ?5 AND started_at IS NOT NULL
          ORDER BY created_at DESC LIMIT 50",
     )?;
-    let lo = frames * 3 / 4;
-    let hi = frames * 5 / 4 + 1;
+    // No length known yet (the composer's wait estimate before inputs): any length counts.
+    let (lo, hi) = if frames <= 0 {
+        (0, i64::MAX)
+    } else {
+        (frames * 3 / 4, frames * 5 / 4 + 1)
+    };
     let mut secs: Vec<f64> = stmt
         .query_map(
             rusqlite::params![endpoint, template, profile, lo, hi],
@@ -188,6 +192,12 @@ mod tests {
             median_run_seconds(&c, "other", "talking", "draft", 77)
                 .expect("median")
                 .is_none()
+        );
+        assert!(
+            median_run_seconds(&c, "lab", "talking", "draft", 0)
+                .expect("median")
+                .is_some(),
+            "an unknown length takes any length's history"
         );
     }
 }

@@ -69,6 +69,8 @@ pub fn insert(
             "UPDATE endpoints SET is_default = 0 WHERE is_default = 1",
             [],
         )?;
+        // A server made default replaces a default pool as the default target.
+        tx.execute("UPDATE pools SET is_default = 0 WHERE is_default = 1", [])?;
     }
     let (kind, header) = auth.to_columns();
     let now = now_ms();
@@ -129,6 +131,8 @@ pub fn set_default(conn: &mut Connection, name: &str) -> Result<(), CoreError> {
     if n == 0 {
         return Err(CoreError::EndpointNotFound { name: name.into() });
     }
+    // A server made default replaces a default pool as the default target.
+    tx.execute("UPDATE pools SET is_default = 0 WHERE is_default = 1", [])?;
     tx.commit()?;
     Ok(())
 }

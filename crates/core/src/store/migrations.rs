@@ -7,6 +7,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V1_FOUNDATION),
         M::up_with_hook(V2_TEMPLATES_AS_DATA, super::upgrade::v2_hook).foreign_key_check(),
         M::up(V3_SHARING),
+        M::up(V4_SERVER_POOLS),
     ])
 }
 
@@ -285,4 +286,28 @@ CREATE TABLE library_imports (
     imported_at   INTEGER NOT NULL
 );
 CREATE INDEX library_imports_by_source ON library_imports(location, source_job_id);
+/// v4: server pools. A pool is a named, ordered set of existing endpoints (each keeps its own
+/// keychain secret); pool and endpoint names share one namespace so a name given as a target is
+/// never ambiguous (enforced by the API, which sees both tables). A pool may be the default
+/// target instead of the default endpoint; the default endpoint stays marked either way so
+/// single-server actions (doctor, preflight) keep a server to ask. Jobs need no new column:
+/// the request keeps the pool as its target and `endpoint_name` the member it went to.
+const V4_SERVER_POOLS: &str = r#"
+CREATE TABLE pools (
+    name                 TEXT PRIMARY KEY,
+    failover             INTEGER NOT NULL DEFAULT 1 CHECK (failover IN (0, 1)),
+    wait_warning_seconds INTEGER NOT NULL DEFAULT 600 CHECK (wait_warning_seconds >= 0),
+    is_default           INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+    created_at           INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX pools_one_default ON pools(is_default) WHERE is_default = 1;
+
+CREATE TABLE pool_members (
+    pool_name     TEXT NOT NULL REFERENCES pools(name) ON DELETE CASCADE,
+    endpoint_name TEXT NOT NULL REFERENCES endpoints(name) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    PRIMARY KEY (pool_name, endpoint_name)
+);
+CREATE INDEX pool_members_by_endpoint ON pool_members(endpoint_name);
 "#;

@@ -196,6 +196,49 @@ describe('Composer', () => {
     expect(document.activeElement).toBe(toggle);
   });
 
+  it('picks a pool, shows its wait beside Generate and warns before a long one', async () => {
+    pickReturns({ ground_truth: image, motion_video: video });
+    api.submitJob.mockResolvedValue('job-7');
+    api.listEndpoints.mockResolvedValue([
+      { name: 'gpu-a', base_url: 'http://a.test', auth: { kind: 'none' }, is_default: true, has_secret: false },
+    ]);
+    api.listPools.mockResolvedValue([
+      { name: 'studio', members: ['gpu-a', 'gpu-b'], settings: { failover: true, wait_warning_seconds: 600 }, is_default: false },
+    ]);
+    api.waitEstimate.mockImplementation(async (target: string | null) => ({
+      target: target ?? 'gpu-a',
+      is_pool: target === 'studio',
+      members: ['gpu-a', 'gpu-b'].map((endpoint) => ({
+        endpoint,
+        status: { kind: 'ready' as const, ahead: 6, run_seconds: 120, from_history: true, upload_seconds: 0, wait_seconds: 720 },
+      })),
+      ready: 2,
+      queue: 6,
+      wait_seconds: 720,
+      summary: '~12 min wait on gpu-b',
+      warn: target === 'studio',
+      warning: target === 'studio' ? 'The expected wait is ~12 min on gpu-b, more than the ~10 min set for studio.' : null,
+      threshold_seconds: 600,
+    }));
+    render(Composer, props());
+    await attachAll('ground_truth', 'motion_video');
+    await fireEvent.input(screen.getByTestId('prompt'), { target: { value: 'a dancer' } });
+    const picker = (await screen.findByTestId('target-picker')) as HTMLSelectElement;
+    await waitFor(() => expect(picker.options.length).toBe(3));
+    picker.value = 'studio';
+    await fireEvent.change(picker);
+    await waitFor(() => expect(screen.getByTestId('target-status').textContent).toBe('Pool studio · 2 of 2 ready · queue 6 · ~12 min wait on gpu-b'));
+    await waitFor(() => expect(generate().disabled).toBe(false));
+
+    await fireEvent.click(generate());
+    await waitFor(() => expect(screen.getByTestId('wait-warning').textContent).toMatch(/~12 min on gpu-b/));
+    expect(api.submitJob).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByTestId('generate-anyway'));
+    await waitFor(() => expect(api.submitJob).toHaveBeenCalledTimes(1));
+    expect(api.submitJob.mock.calls[0]?.[0]).toMatchObject({ target: 'studio' });
+    expect(screen.queryByTestId('wait-warning')).toBeNull();
+  });
+
   it('Generate never submits on a stale plan: an issue that appears meanwhile stops it', async () => {
     pickReturns({ ground_truth: image, motion_video: video });
     render(Composer, props());

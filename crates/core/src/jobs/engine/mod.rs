@@ -25,10 +25,12 @@ use super::prepare::{self, Prepared};
 use super::repo;
 use super::run;
 use crate::config::endpoints::EndpointView;
+use crate::pools::Target;
 use crate::store::{Db, off_thread};
 use crate::{CoreError, secrets, store};
 
 mod cancel;
+pub(crate) mod pool;
 mod recover;
 
 pub const JOBS_DIR: &str = "jobs";
@@ -46,6 +48,10 @@ struct Inner {
     updates: broadcast::Sender<JobUpdate>,
     /// Jobs this process is driving, so a second recover or cancel does not drive them twice.
     active: StdMutex<HashSet<String>>,
+    /// Held while a pool job is measured and assigned to a member (see `pool::to_pool`).
+    routing: Mutex<()>,
+    /// Recent preflight verdicts per (member, template@version, profile) (see `pool::verdict`).
+    verdicts: StdMutex<HashMap<pool::VerdictKey, pool::Verdict>>,
 }
 
 impl Engine {
@@ -60,6 +66,8 @@ impl Engine {
                 conns: Mutex::new(HashMap::new()),
                 updates,
                 active: StdMutex::new(HashSet::new()),
+                routing: Mutex::new(()),
+                verdicts: StdMutex::new(HashMap::new()),
             }),
         })
     }
@@ -144,15 +152,33 @@ impl Engine {
         request: JobRequest,
         parent: Option<(String, Relation)>,
     ) -> Result<String, CoreError> {
-        // Fail fast on a missing endpoint before importing anything.
-        let endpoint = self.endpoint(request.target.as_deref()).await?;
-        let prepared = self.prepare(request).await?;
-        let conn = self.connection(Some(&endpoint.name)).await?;
+        // Fail fast on a missing server or pool before importing anything.
+        let target = self.target(request.target.as_deref()).await?;
+        let mut prepared = self.prepare(request).await?;
+        // A server job knows its connection now; a pool job gets its member (and that
+        // connection's client id) when it is routed, after the row is written.
+        let (endpoint, client_id) = match &target {
+            Target::Endpoint(e) => {
+                let conn = self.connection(Some(&e.name)).await?;
+                (Some(e.name.clone()), conn.hub.client_id().to_string())
+            }
+            Target::Pool(p) if p.members.is_empty() => {
+                return Err(CoreError::PoolNeedsMember {
+                    pool: p.name.clone(),
+                });
+            }
+            Target::Pool(p) => {
+                // Kept with the request, so recover, retry and failover find the pool even
+                // when it was only the default target.
+                prepared.request.target = Some(p.name.clone());
+                (None, String::new())
+            }
+        };
         let job = NewJob {
             id: uuid::Uuid::now_v7().to_string(),
             prompt_id: uuid::Uuid::new_v4().to_string(),
-            client_id: conn.hub.client_id().to_string(),
-            endpoint: Some(endpoint.name.clone()),
+            client_id,
+            endpoint,
             mode: prepared.mode.clone(),
             template: prepared.template.clone(),
             profile: prepared.plan.profile.clone(),
@@ -234,8 +260,7 @@ impl Engine {
         if job.state.is_terminal() {
             return Ok(());
         }
-        let conn = self.connection(job.endpoint.as_deref()).await?;
-        let tracked = match job.state {
+        let (conn, tracked) = match job.state {
             JobState::Draft | JobState::Validating | JobState::Uploading => {
                 let prepared = match prepared {
                     Some(p) => p,
@@ -244,19 +269,35 @@ impl Engine {
                 let template = self
                     .catalog()
                     .get(&prepared.template.name, &prepared.template.version)?;
-                match run::to_server(ctx, template, &job, &conn, &prepared).await? {
-                    Some(t) => t,
+                let sent = match self.pool_of(&job).await? {
+                    Some(pool) => self.to_pool(ctx, &pool, template, &prepared).await?,
+                    None => {
+                        let conn = self.connection(job.endpoint.as_deref()).await?;
+                        run::to_server(ctx, template, &job, &conn, &prepared)
+                            .await?
+                            .map(|t| (conn, t))
+                    }
+                };
+                match sent {
+                    Some(sent) => sent,
                     None => return Ok(()),
                 }
             }
             JobState::Queued if !self.was_posted(&job.id).await? => {
+                let conn = self.connection(job.endpoint.as_deref()).await?;
                 match self.reconcile_unposted(ctx, &job, &conn).await? {
-                    Some(t) => t,
+                    Some(t) => (conn, t),
                     None => return Ok(()),
                 }
             }
-            _ => conn.hub.track(&job.prompt_id),
+            _ => {
+                let conn = self.connection(job.endpoint.as_deref()).await?;
+                let tracked = conn.hub.track(&job.prompt_id);
+                (conn, tracked)
+            }
         };
+        // Routing may have chosen the member just now.
+        let job = ctx.job().await?;
         match follow::follow(ctx, &job, tracked).await? {
             Some(followed) => self.finish(ctx, &job, &conn, followed).await,
             None => Ok(()),
@@ -310,7 +351,8 @@ impl Engine {
                             template.manifest(),
                         );
                     }
-                    ctx.fail(err).await;
+                    ctx.fail(err.clone()).await;
+                    self.resubmit_lost(ctx, job, &err).await;
                 }
             }
         }

@@ -23,6 +23,9 @@ pub struct JobUpdate {
     /// Latest live preview frame on disk.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preview_path: Option<String>,
+    /// The server a pool job was just sent to (the running card names it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
     /// The user-language stage label, e.g. "Generating 63%, about 3 min left".
     pub stage: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,6 +51,7 @@ impl JobUpdate {
             queue_ahead: None,
             eta_seconds: None,
             preview_path: None,
+            endpoint: None,
             stage: String::new(),
             error: None,
             emitted_at_ms: None,

@@ -10,6 +10,7 @@ mod inputs;
 mod jobs;
 mod outputs;
 mod query;
+mod routing;
 
 pub(crate) use events::insert_event;
 pub use events::{add_event, events};
@@ -22,6 +23,7 @@ pub use jobs::{
 };
 pub use outputs::{add_output, outputs};
 pub use query::{Cursor, DEFAULT_PAGE, JobPage, JobQuery, fts_query, list};
+pub use routing::{assign_member, parent_endpoint, routed_not_posted};
 
 #[cfg(test)]
 pub(crate) mod tests;
