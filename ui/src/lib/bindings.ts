@@ -322,7 +322,7 @@ export type EndpointView = { name: string; base_url: string; auth: AuthKind; is_
 /**
  * A stable machine code (see the module docs).
  */
-export type ErrorCode = "internal_error" | "app_internal" | "not_in_app" | "storage_error" | "io_error" | "io" | "local_file_error" | "disk_full" | "data_dir_unusable" | "data_dir_unknown" | "keychain_unavailable" | "keychain_error" | "client_setup_failed" | "export_failed" | "folder_open_failed" | "open_failed" | "app_version_invalid" | "template_io" | "template_parse" | "template_invalid" | "template_folder_mismatch" | "template_bind_invariant" | "template_duplicate" | "template_duplicate_studio" | "template_mode_label_conflict" | "template_sub_mode_mixed" | "invalid_input" | "invalid_setting" | "invalid_url" | "invalid_server_address" | "invalid_auth_header" | "invalid_endpoint_name" | "unknown_auth_kind" | "duplicate_endpoint" | "endpoint_not_found" | "no_default_endpoint" | "secret_required" | "secret_unreadable" | "job_not_found" | "asset_not_found" | "run_has_no_video" | "invalid_option" | "duplicate_pool" | "name_taken" | "pool_not_found" | "target_not_found" | "pool_member_exists" | "pool_member_not_found" | "pool_needs_member" | "file_empty" | "file_not_found" | "file_not_regular" | "file_too_large" | "file_truncated" | "file_corrupt" | "unsupported_type" | "type_mismatch" | "image_too_small" | "image_too_large" | "audio_empty" | "audio_silent" | "audio_header_invalid" | "audio_too_long" | "video_no_video_track" | "video_codec_unsupported" | "video_too_long" | "video_preview_unavailable" | "template_not_found" | "template_mismatch" | "mode_not_found" | "sub_mode_not_found" | "unknown_profile" | "unknown_aspect" | "unknown_framing" | "unknown_parameter" | "parameter_wrong_type" | "parameter_out_of_range" | "parameter_invalid_choice" | "invalid_seed" | "prompt_empty" | "prompt_too_long" | "missing_input" | "unexpected_input" | "input_not_accepted" | "input_not_bound" | "too_many_files" | "invalid_input_name" | "invalid_job_id" | "missing_media_fact" | "invalid_media_fact" | "invalid_target_duration" | "points_not_supported" | "missing_points" | "too_many_points" | "point_out_of_range" | "point_outside_frame" | "setting_too_large" | "setting_too_small" | "setting_wrong_kind" | "demo_pack_corrupt" | "demo_pack_tampered" | "demo_pack_unsafe_path" | "demo_pack_unsupported_version" | "demo_pack_too_large" | "demo_run_not_exportable" | "demo_run_not_playable" | "demo_run_not_sendable" | "demo_export_empty" | "server_not_found" | "server_unreachable" | "server_timeout" | "tls_certificate_invalid" | "auth_rejected" | "auth_forbidden" | "not_found" | "network_error" | "server_error" | "malformed_response" | "response_too_large" | "unexpected_response" | "unsafe_server_file_name" | "object_info_invalid" | "system_stats_invalid" | "live_updates_unavailable" | "event_hub_stopped" | "prompt_answer_lost" | "upload_refused_by_proxy" | "download_too_slow" | "download_unexpected_content" | "server_unusable" | "server_version_old" | "server_version_unknown" | "server_has_no_gpu" | "pool_unreachable" | "server_not_ready" | "pool_no_ready_member" | "nodes_missing" | "device_required" | "profile_unavailable" | "template_incompatible" | "server_missing_extension" | "server_missing_model" | "server_input_unreadable" | "workflow_invalid" | "workflow_incompatible" | "workflow_missing" | "workflow_no_outputs" | "workflow_setting_missing" | "prompt_rejected" | "upload_too_large" | "execution_error" | "generation_failed" | "generation_interrupted" | "server_out_of_memory" | "server_file_missing" | "server_model_broken" | "model_download_failed" | "lost_on_server" | "server_no_output" | "output_not_media" | "download_mismatch" | "download_incomplete" | "download_too_large" | "cancelled" | "demo_stopped" | "guidance_only" | "audio_trimmed" | "video_trimmed" | "duration_capped" | "device_unknown" | "points_unscaled" | "profile_fallback" | 
+export type ErrorCode = "internal_error" | "app_internal" | "not_in_app" | "storage_error" | "io_error" | "io" | "local_file_error" | "disk_full" | "data_dir_unusable" | "data_dir_unknown" | "keychain_unavailable" | "keychain_error" | "client_setup_failed" | "export_failed" | "folder_open_failed" | "open_failed" | "app_version_invalid" | "template_io" | "template_parse" | "template_invalid" | "template_folder_mismatch" | "template_bind_invariant" | "template_duplicate" | "template_duplicate_studio" | "template_mode_label_conflict" | "template_sub_mode_mixed" | "invalid_input" | "invalid_setting" | "invalid_url" | "invalid_server_address" | "invalid_auth_header" | "invalid_endpoint_name" | "unknown_auth_kind" | "duplicate_endpoint" | "endpoint_not_found" | "no_default_endpoint" | "secret_required" | "secret_unreadable" | "job_not_found" | "asset_not_found" | "run_has_no_video" | "invalid_option" | "duplicate_pool" | "name_taken" | "pool_not_found" | "target_not_found" | "pool_member_exists" | "pool_member_not_found" | "pool_needs_member" | "file_empty" | "file_not_found" | "file_not_regular" | "file_too_large" | "file_truncated" | "file_corrupt" | "unsupported_type" | "type_mismatch" | "image_too_small" | "image_too_large" | "audio_empty" | "audio_silent" | "audio_header_invalid" | "audio_too_long" | "video_no_video_track" | "video_codec_unsupported" | "video_too_long" | "video_preview_unavailable" | "template_not_found" | "template_mismatch" | "mode_not_found" | "sub_mode_not_found" | "unknown_profile" | "unknown_aspect" | "unknown_framing" | "unknown_parameter" | "parameter_wrong_type" | "parameter_out_of_range" | "parameter_invalid_choice" | "invalid_seed" | "prompt_empty" | "prompt_too_long" | "missing_input" | "unexpected_input" | "input_not_accepted" | "input_not_bound" | "too_many_files" | "invalid_input_name" | "invalid_job_id" | "missing_media_fact" | "invalid_media_fact" | "invalid_target_duration" | "points_not_supported" | "missing_points" | "too_many_points" | "point_out_of_range" | "point_outside_frame" | "setting_too_large" | "setting_too_small" | "setting_wrong_kind" | "demo_pack_corrupt" | "demo_pack_tampered" | "demo_pack_unsafe_path" | "demo_pack_unsupported_version" | "demo_pack_too_large" | "demo_run_not_exportable" | "demo_run_not_playable" | "demo_run_not_sendable" | "demo_export_empty" | "storage_not_configured" | "storage_invalid_target" | "storage_no_such_bucket" | "storage_clock_skew" | "storage_bad_key" | "storage_tls" | "storage_unreachable" | "storage_object_missing" | "storage_failed" | "run_not_published" | "run_not_publishable" | "invalid_expiry" | "server_not_found" | "server_unreachable" | "server_timeout" | "tls_certificate_invalid" | "auth_rejected" | "auth_forbidden" | "not_found" | "network_error" | "server_error" | "malformed_response" | "response_too_large" | "unexpected_response" | "unsafe_server_file_name" | "object_info_invalid" | "system_stats_invalid" | "live_updates_unavailable" | "event_hub_stopped" | "prompt_answer_lost" | "upload_refused_by_proxy" | "download_too_slow" | "download_unexpected_content" | "server_unusable" | "server_version_old" | "server_version_unknown" | "server_has_no_gpu" | "pool_unreachable" | "server_not_ready" | "pool_no_ready_member" | "nodes_missing" | "device_required" | "profile_unavailable" | "template_incompatible" | "server_missing_extension" | "server_missing_model" | "server_input_unreadable" | "workflow_invalid" | "workflow_incompatible" | "workflow_missing" | "workflow_no_outputs" | "workflow_setting_missing" | "prompt_rejected" | "upload_too_large" | "execution_error" | "generation_failed" | "generation_interrupted" | "server_out_of_memory" | "server_file_missing" | "server_model_broken" | "model_download_failed" | "lost_on_server" | "server_no_output" | "output_not_media" | "download_mismatch" | "download_incomplete" | "download_too_large" | "cancelled" | "demo_stopped" | "guidance_only" | "audio_trimmed" | "video_trimmed" | "duration_capped" | "device_unknown" | "points_unscaled" | "profile_fallback" | 
 /**
  * A code this build does not know.
  */
@@ -652,23 +652,7 @@ export type MemberStatus =
 /**
  * Can run the job; it would start after `wait_seconds`.
  */
-{ kind: "ready"; 
-/**
- * Prompts ahead of this job on the server (running one included).
- */
-ahead: number; 
-/**
- * Median run time of this template/profile here, or the template default.
- */
-run_seconds: number; 
-/**
- * `run_seconds` comes from this server's own history.
- */
-from_history: boolean; 
-/**
- * Upload time of the inputs this server does not have yet.
- */
-upload_seconds: number; wait_seconds: number } | 
+{ kind: "ready"; ahead: number; run_seconds: number; from_history: boolean; upload_seconds: number; wait_seconds: number } | 
 /**
  * Preflight says it cannot run this job (`reason` in user words: "lacks the High model").
  */
@@ -1001,6 +985,15 @@ detail: string }
 /**
  * Whether a profile's preferred variant (e.g. High's bf16 model) applies.
  */
+export type VariantPlan = { 
+/**
+ * The variant, in user language ("bf16 model").
+ */
+label: string; applied: boolean; 
+/**
+ * Why it does not apply, in user language.
+ */
+reason: string | null }
 /**
  * What the composer shows beside Generate for the current settings.
  */
@@ -1033,15 +1026,6 @@ warn: boolean;
  * What the warning says, when `warn`.
  */
 warning: string | null; threshold_seconds: number }
-export type VariantPlan = { 
-/**
- * The variant, in user language ("bf16 model").
- */
-label: string; applied: boolean; 
-/**
- * Why it does not apply, in user language.
- */
-reason: string | null }
 
 /** tauri-specta globals **/
 

@@ -286,6 +286,8 @@ CREATE TABLE library_imports (
     imported_at   INTEGER NOT NULL
 );
 CREATE INDEX library_imports_by_source ON library_imports(location, source_job_id);
+"#;
+
 /// v4: server pools. A pool is a named, ordered set of existing endpoints (each keeps its own
 /// keychain secret); pool and endpoint names share one namespace so a name given as a target is
 /// never ambiguous (enforced by the API, which sees both tables). A pool may be the default

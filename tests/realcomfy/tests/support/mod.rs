@@ -11,8 +11,8 @@ use std::sync::OnceLock;
 
 use animatrix_comfy::{Auth, ClientOptions, ComfyClient, Endpoint, EventHub, HubOptions};
 use animatrix_workflow::{Catalog, Device, ModelsByFolder, ObjectInfo, ServerFacts, Template};
-use realcomfy_harness::{KitServer, repo_root, write_tiny_catalog};
 pub use realcomfy_harness::workflows_dir;
+use realcomfy_harness::{KitServer, repo_root, write_tiny_catalog};
 
 /// A live connection to one kit server.
 pub struct Session {
