@@ -103,6 +103,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ExportOptions {
                 label: Some(SAMPLE_LABEL.into()),
                 include_endpoint: false,
+                created_at: None,
             },
         )
         .await?;

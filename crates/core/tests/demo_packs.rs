@@ -414,6 +414,7 @@ fn no_endpoint_leaves_the_machine_unless_opted_in() {
         &ExportOptions {
             label: Some("Lab runs".into()),
             include_endpoint: true,
+            created_at: None,
         },
     )
     .expect("export");

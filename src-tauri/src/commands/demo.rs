@@ -88,6 +88,7 @@ pub async fn demo_export(
     let options = ExportOptions {
         label: label.filter(|l| !l.trim().is_empty()),
         include_endpoint,
+        created_at: None,
     };
     studio
         .demo_export(job_ids, target, options)

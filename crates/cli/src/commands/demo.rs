@@ -65,6 +65,7 @@ pub async fn run(studio: &Studio, cmd: DemoCmd, json: bool) -> Result<(), Failur
                     ExportOptions {
                         label,
                         include_endpoint,
+                        created_at: None,
                     },
                 )
                 .await

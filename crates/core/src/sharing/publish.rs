@@ -114,6 +114,9 @@ fn prepare(studio: &Studio, job_id: &str) -> Result<Prepared, CoreError> {
         let opts = demo::ExportOptions {
             label: Some(format!("Team library ({location})")),
             include_endpoint: false,
+            // Dated by the run, not the clock: publishing again exports the same bytes, so the
+            // bucket's copy is recognised (by size) and not sent twice.
+            created_at: Some(job.times.finished_at.unwrap_or(job.times.created_at)),
         };
         demo::export(studio, std::slice::from_ref(&job.id), &pack, &opts)?;
     }

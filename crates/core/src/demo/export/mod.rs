@@ -30,6 +30,10 @@ pub struct ExportOptions {
     pub label: Option<String>,
     /// Opt in to endpoint names and URLs (never secrets).
     pub include_endpoint: bool,
+    /// The pack's date (ms since the Unix epoch); now when `None`. A fixed date makes the same
+    /// runs export to the same bytes, which a resumed or repeated publish relies on.
+    #[serde(default)]
+    pub created_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]

@@ -177,7 +177,7 @@ pub(super) fn write_pack(
     let manifest = PackManifest {
         format: PACK_FORMAT.into(),
         version: PACK_VERSION,
-        created_at: crate::store::now_ms(),
+        created_at: opts.created_at.unwrap_or_else(crate::store::now_ms),
         app_version: env!("CARGO_PKG_VERSION").into(),
         label: label_of(opts),
         includes_endpoint: opts.include_endpoint,
