@@ -86,6 +86,8 @@ fn start_core(app: &tauri::AppHandle) {
     tauri::async_runtime::spawn(async move {
         let state = handle.state::<AppState>();
         let mut updates = studio.subscribe();
+        // Settings > Storage "publish automatically": runs completed here go to the bucket.
+        studio.spawn_auto_publish();
         match studio.import_sample_on_first_run().await {
             Ok(Some(s)) => {
                 tracing::info!(runs = s.imported, "sample demo pack imported");

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod operator;
 mod pickers;
 pub mod pools;
+pub mod sharing;
 pub mod templates;
 
 use animatrix_common::{ErrorCode, Explain, UserError};

@@ -168,6 +168,48 @@ async demoPerform(jobId: string) : Promise<PerformOutcome> {
 },
 async demoStop() : Promise<null> {
     return await TAURI_INVOKE("demo_stop");
+},
+async storageSettings() : Promise<StorageSettings> {
+    return await TAURI_INVOKE("storage_settings");
+},
+async setStorage(form: StorageForm) : Promise<StorageSettings> {
+    return await TAURI_INVOKE("set_storage", { form });
+},
+/**
+ * "Test storage" on the values typed in the form (before or after saving them).
+ */
+async testStorage(form: StorageForm) : Promise<null> {
+    return await TAURI_INVOKE("test_storage", { form });
+},
+async clearStorage() : Promise<null> {
+    return await TAURI_INVOKE("clear_storage");
+},
+/**
+ * Publish, resume or retry publishing a run.
+ */
+async publishJob(jobId: string) : Promise<PublishSummary> {
+    return await TAURI_INVOKE("publish_job", { jobId });
+},
+async unpublishJob(jobId: string) : Promise<number> {
+    return await TAURI_INVOKE("unpublish_job", { jobId });
+},
+/**
+ * The run's storage state (`null` when never published).
+ */
+async publication(jobId: string) : Promise<Publication | null> {
+    return await TAURI_INVOKE("publication", { jobId });
+},
+/**
+ * A presigned link to the published video; `expires` as typed: 1h, 24h, 7d.
+ */
+async shareLink(jobId: string, expires: string) : Promise<string> {
+    return await TAURI_INVOKE("share_link", { jobId, expires });
+},
+async libraryList() : Promise<LibraryEntry[]> {
+    return await TAURI_INVOKE("library_list");
+},
+async libraryImport(jobId: string) : Promise<LibraryImport> {
+    return await TAURI_INVOKE("library_import", { jobId });
 }
 }
 
@@ -458,7 +500,11 @@ preview_path: string | null }
 /**
  * One run with its inputs, outputs and event timeline.
  */
-export type JobDetail = { job: JobRecord; inputs: JobInputRecord[]; outputs: OutputRecord[]; events: JobEvent[]; job_dir: string }
+export type JobDetail = { job: JobRecord; inputs: JobInputRecord[]; outputs: OutputRecord[]; events: JobEvent[]; job_dir: string; 
+/**
+ * The team library (`<url>/<bucket>/<prefix>`) this run was imported from, if any.
+ */
+library_origin: string | null }
 export type JobEvent = { id: number; 
 /**
  * Milliseconds since the Unix epoch.
@@ -622,6 +668,43 @@ stage: string; error?: UserError | null;
  */
 emitted_at_ms?: number | null }
 export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
+/**
+ * A library run as this workstation sees it.
+ */
+export type LibraryEntry = { run: LibraryRun; 
+/**
+ * The local job that holds it: the run itself when it was made here, or its import.
+ */
+local_job_id: string | null; 
+/**
+ * Made on this workstation (nothing to import).
+ */
+made_here: boolean }
+export type LibraryImport = { 
+/**
+ * The local job now holding the run.
+ */
+job_id: string; 
+/**
+ * False when it was already here (imported before, or made here): nothing was written.
+ */
+imported: boolean; 
+/**
+ * The library it came from (`<url>/<bucket>/<prefix>`).
+ */
+location: string }
+/**
+ * One run of the team library.
+ */
+export type LibraryRun = { format: string; version: number; job_id: string; mode: string; template: TemplateRef; prompt: string; 
+/**
+ * The video's file name in the run folder.
+ */
+video: string; video_bytes: number; poster: string | null; seconds: number | null; width: number | null; height: number | null; 
+/**
+ * When the run finished (ms since the Unix epoch).
+ */
+finished_at: number | null; published_at: number; app_version: string }
 export type Limits = { max_prompt_chars: number; 
 /**
  * How many points the user may mark (0 = the template takes none).
@@ -823,6 +906,35 @@ missing: string[];
  */
 variant: VariantPlan | null }
 /**
+ * A run's storage state, as the run card, the run page and `animatrix show` display it.
+ */
+export type Publication = { job_id: string; state: PublishState; 
+/**
+ * `<url>/<bucket>/<prefix>` it was published to.
+ */
+location: string; files: number; files_uploaded: number; bytes: number; error: UserError | null; published_at: number | null }
+export type PublishState = 
+/**
+ * Started and not finished: still running, or killed (publishing again resumes it).
+ */
+"publishing" | "published" | 
+/**
+ * Stopped on an error (kept in `error`); publishing again retries.
+ */
+"failed"
+/**
+ * What one publish did.
+ */
+export type PublishSummary = { publication: Publication; 
+/**
+ * Files sent now.
+ */
+uploaded: number; 
+/**
+ * Files the bucket already held at full size (an earlier, interrupted publish).
+ */
+skipped: number; bytes_uploaded: number }
+/**
  * One prompt on the server. Other users' prompts show only their place in the queue: their
  * graphs, ids and texts are theirs.
  */
@@ -863,6 +975,55 @@ export type Relation =
  */
 export type Role = string
 export type ServerQueue = { endpoint: string; items: QueueEntry[] }
+/**
+ * Argument of `set_storage` and `test_storage`, as Settings > Storage builds it.
+ * No `Debug`: it carries the secret, which must never reach a log line.
+ */
+export type StorageForm = { target: StorageTarget; access_key_id: string; 
+/**
+ * Handed to the core, which writes it to the OS keychain; never read back. `null` (left
+ * blank) keeps the secret already stored for this bucket and key id.
+ */
+secret_access_key: string | null; auto_publish?: boolean }
+/**
+ * What Settings > Storage and `animatrix storage show` display. Never holds the secret.
+ */
+export type StorageSettings = { target: StorageTarget | null; 
+/**
+ * The access key id (not secret on its own), for recognising which key is stored.
+ */
+access_key_id: string | null; 
+/**
+ * Publish every run that completes on this machine.
+ */
+auto_publish: boolean; 
+/**
+ * Where runs are published: `<url>/<bucket>/<prefix>`, also recorded on imported runs.
+ */
+location: string | null }
+/**
+ * The bucket settings the user typed (Settings > Storage, `animatrix storage set`). Holds no
+ * secret: the key pair lives in the OS keychain and is passed separately as [`Credentials`].
+ */
+export type StorageTarget = { 
+/**
+ * `https://s3.eu-west-1.amazonaws.com`, `https://<account>.r2.cloudflarestorage.com`,
+ * `http://127.0.0.1:3900` (plain HTTP only for loopback, see [`StorageTarget::validate`]).
+ */
+endpoint_url: string; 
+/**
+ * `us-east-1` when the service does not care (MinIO, R2 `auto`, Garage `garage`).
+ */
+region: string; bucket: string; 
+/**
+ * Folder inside the bucket, without leading or trailing `/` (may be empty).
+ */
+prefix: string; 
+/**
+ * `https://host/bucket/key` instead of `https://bucket.host/key`: MinIO, Garage and most
+ * self-hosted servers need it; AWS and R2 accept virtual-host style.
+ */
+path_style: boolean }
 export type StorageUsed = { outputs: number; assets: number }
 export type StudioDefaults = { profile: string; aspect: string; framing: string | null; negative_prompt: string }
 export type StudioInput = { role: string; label: string; kind: InputKind; required: boolean; 

@@ -120,6 +120,9 @@ pub async fn run(studio: &Studio, cmd: Command, g: &Global) -> Result<(), Failur
             {
                 println!("target     {t}");
             }
+            if let Some(origin) = &detail.library_origin {
+                println!("from       {origin} (team library)");
+            }
             for e in &detail.events {
                 if let EventData::Routed {
                     summary,

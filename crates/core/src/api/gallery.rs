@@ -31,6 +31,8 @@ pub struct JobDetail {
     pub outputs: Vec<OutputRecord>,
     pub events: Vec<JobEvent>,
     pub job_dir: String,
+    /// The team library (`<url>/<bucket>/<prefix>`) this run was imported from, if any.
+    pub library_origin: Option<String>,
 }
 
 impl Studio {
@@ -72,6 +74,7 @@ impl Studio {
                     outputs: repo::outputs(c, &id)?,
                     events: repo::events(c, &id)?,
                     job_dir,
+                    library_origin: crate::sharing::repo::origin_of(c, &id)?,
                 })
             })
             .await

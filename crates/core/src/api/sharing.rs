@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use animatrix_storage::{Credentials, StorageTarget};
+use secrecy::SecretString;
 
 use super::Studio;
 use crate::CoreError;
@@ -57,6 +58,17 @@ impl Studio {
     ) -> Result<(), CoreError> {
         let bucket = animatrix_storage::Bucket::open(target, &creds)?;
         Ok(bucket.test().await?)
+    }
+
+    /// The key pair of a Settings > Storage form: the typed secret, or (left blank) the one
+    /// stored in the keychain for the same target and access key id.
+    pub async fn storage_form_credentials(
+        &self,
+        target: StorageTarget,
+        access_key_id: String,
+        secret: Option<SecretString>,
+    ) -> Result<Credentials, CoreError> {
+        off_thread(move || target::form_credentials(&target, &access_key_id, secret)).await
     }
 
     /// Publishes (or resumes or retries publishing) a completed run.

@@ -137,3 +137,28 @@ pub(crate) fn open_bucket(db: &Db) -> Result<Bucket, CoreError> {
 pub(crate) fn auto_publish(db: &Db) -> Result<bool, CoreError> {
     db.read_blocking(|c| Ok(settings::get::<bool>(c, AUTO_PUBLISH_KEY)?.unwrap_or(false)))
 }
+
+/// The key pair of a Settings > Storage form whose secret may be left blank: blank means "the
+/// one already in the keychain for this target", and only with the stored access key id (a new
+/// id with the old secret would fail every request with a confusing bad-key error).
+pub(crate) fn form_credentials(
+    target: &StorageTarget,
+    access_key_id: &str,
+    secret: Option<SecretString>,
+) -> Result<Credentials, CoreError> {
+    let access_key_id = access_key_id.trim().to_string();
+    if let Some(secret) = secret.filter(|s| !s.expose_secret().trim().is_empty()) {
+        return Ok(Credentials {
+            access_key_id,
+            secret_access_key: secret,
+        });
+    }
+    let target = target.clone().validate()?;
+    match load_credentials(&target)? {
+        Some(stored) if stored.access_key_id == access_key_id => Ok(stored),
+        _ => Err(CoreError::InvalidSetting {
+            key: "storage key".into(),
+            reason: "type the secret access key: none is stored for this bucket and key id".into(),
+        }),
+    }
+}

@@ -101,6 +101,7 @@ describe('Runs', () => {
       outputs: [],
       events: [],
       job_dir: '/data/jobs/j1',
+      library_origin: null,
     });
     api.retryJob.mockResolvedValue('j2');
     render(Runs, { studios: STUDIOS });

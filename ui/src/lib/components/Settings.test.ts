@@ -125,6 +125,7 @@ describe('Operator', () => {
         { id: 2, at: 2000, data: { kind: 'state', state: 'failed', error: { code: 'server_out_of_memory', message: 'Out of memory.', suggestion: '', detail: '' } } },
       ],
       job_dir: '',
+      library_origin: null,
     });
     render(Operator, { endpoints: [lab] });
     const other = await screen.findByTestId('operator-queue-other');
