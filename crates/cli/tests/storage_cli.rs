@@ -13,12 +13,22 @@ use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
 async fn set_storage(env: &Env, g: &Garage, secret: &str, prefix: &str) -> std::process::Output {
+    set_storage_at(env, g, &g.endpoint, secret, prefix).await
+}
+
+async fn set_storage_at(
+    env: &Env,
+    g: &Garage,
+    url: &str,
+    secret: &str,
+    prefix: &str,
+) -> std::process::Output {
     let mut child = env
         .cmd(&[
             "storage",
             "set",
             "--url",
-            &g.endpoint,
+            url,
             "--bucket",
             &g.bucket,
             "--region",
@@ -80,6 +90,20 @@ async fn storage_publish_share_library_from_the_cli() {
     let out = env.run(&["storage", "test", "--json"]).await;
     assert_eq!(out.status.code(), Some(3), "a refused key is exit 3");
     assert_eq!(error_code(&out), "storage_bad_key");
+
+    // https:// to the server's plain-HTTP port: a TLS failure, named and explained as one.
+    let https = g.endpoint.replacen("http://", "https://", 1);
+    ok(&set_storage_at(&env, &g, &https, &g.secret_access_key, "cli").await);
+    let out = env.run(&["storage", "test", "--json"]).await;
+    assert_eq!(out.status.code(), Some(3), "TLS is exit 3");
+    let e: Value = serde_json::from_slice(&out.stderr).expect("JSON error");
+    assert_eq!(e["error"]["code"], "storage_tls", "{e}");
+    assert!(
+        e["error"]["suggestion"]
+            .as_str()
+            .is_some_and(|s| s.contains("http://")),
+        "{e}"
+    );
 
     let out = set_storage(&env, &g, &g.secret_access_key, "cli").await;
     let shown = ok(&out);

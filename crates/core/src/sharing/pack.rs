@@ -179,3 +179,32 @@ fn place(result: Result<(), CoreError>, partial: &Path, out: &Path) -> Result<()
     }
     placed
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detached(member: &str, object: &str) -> Detached {
+        Detached {
+            member: member.into(),
+            object: object.into(),
+            size: 1,
+        }
+    }
+
+    #[test]
+    fn only_plain_object_names_are_fetched() {
+        assert!(check_object_name(&detached("runs/j/outputs/v.mp4", "v.mp4")).is_ok());
+        for (member, object) in [
+            ("runs/j/outputs/v.mp4", "../v.mp4"),
+            ("runs/j/outputs/v.mp4", "x/v.mp4"),
+            ("runs/j/outputs/v.mp4", ""),
+            ("../outputs/v.mp4", "v.mp4"),
+        ] {
+            assert!(
+                check_object_name(&detached(member, object)).is_err(),
+                "{member} {object}"
+            );
+        }
+    }
+}

@@ -109,3 +109,31 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<PublishedRecord> {
     let run = &record.run;
     (run.format == RECORD_FORMAT && READABLE_VERSIONS.contains(&run.version)).then_some(record)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(version: u32, detached: &str) -> Vec<u8> {
+        format!(
+            r#"{{"format":"{RECORD_FORMAT}","version":{version},"job_id":"j","mode":"audio",
+            "template":{{"name":"t","version":"1"}},"prompt":"p","video":"v.mp4","video_bytes":1,
+            "poster":null,"seconds":null,"width":null,"height":null,"finished_at":null,
+            "published_at":1,"app_version":"0"{detached}}}"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn whole_pack_records_still_read_and_newer_ones_are_skipped() {
+        let v1 = parse(&json(1, "")).expect("version 1");
+        assert!(v1.detached.is_empty(), "a version-1 pack is whole");
+        let v2 = parse(&json(
+            2,
+            r#","detached":[{"member":"runs/j/outputs/v.mp4","object":"v.mp4","size":1}]"#,
+        ))
+        .expect("version 2");
+        assert_eq!(v2.detached[0].object, "v.mp4");
+        assert!(parse(&json(3, "")).is_none(), "a newer record is skipped");
+    }
+}
