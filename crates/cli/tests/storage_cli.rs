@@ -1,6 +1,6 @@
 //! `animatrix storage|publish|unpublish|share|library` against a real S3 server (Garage) and
 //! the OS keychain (run under scripts/with-keyring.sh), including kill -9 in the middle of a
-//! multipart upload and the publish that resumes it.
+//! multipart upload and the publish that resumes it (aborting the upload the kill left open).
 
 mod common;
 
@@ -13,12 +13,22 @@ use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
 async fn set_storage(env: &Env, g: &Garage, secret: &str, prefix: &str) -> std::process::Output {
+    set_storage_at(env, g, &g.endpoint, secret, prefix).await
+}
+
+async fn set_storage_at(
+    env: &Env,
+    g: &Garage,
+    url: &str,
+    secret: &str,
+    prefix: &str,
+) -> std::process::Output {
     let mut child = env
         .cmd(&[
             "storage",
             "set",
             "--url",
-            &g.endpoint,
+            url,
             "--bucket",
             &g.bucket,
             "--region",
@@ -59,23 +69,10 @@ fn error_code(out: &std::process::Output) -> String {
     v["error"]["code"].as_str().unwrap_or_default().to_string()
 }
 
+/// (status, lowercased response headers) of a `curl` of `url`.
 fn curl(url: &str, extra: &[&str]) -> (u16, String) {
-    let out = std::process::Command::new("curl")
-        .args(["-sS", "--max-time", "20", "-o", "/dev/null", "-D", "-"])
-        .args(["-w", "\n%{http_code}"])
-        .args(extra)
-        .arg(url)
-        .output()
-        .expect("curl");
-    let text = String::from_utf8_lossy(&out.stdout).to_lowercase();
-    let status = text
-        .lines()
-        .last()
-        .unwrap_or("")
-        .trim()
-        .parse()
-        .unwrap_or(0);
-    (status, text)
+    let got = garage_harness::curl(url, extra);
+    (got.status, got.headers)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,6 +90,20 @@ async fn storage_publish_share_library_from_the_cli() {
     let out = env.run(&["storage", "test", "--json"]).await;
     assert_eq!(out.status.code(), Some(3), "a refused key is exit 3");
     assert_eq!(error_code(&out), "storage_bad_key");
+
+    // https:// to the server's plain-HTTP port: a TLS failure, named and explained as one.
+    let https = g.endpoint.replacen("http://", "https://", 1);
+    ok(&set_storage_at(&env, &g, &https, &g.secret_access_key, "cli").await);
+    let out = env.run(&["storage", "test", "--json"]).await;
+    assert_eq!(out.status.code(), Some(3), "TLS is exit 3");
+    let e: Value = serde_json::from_slice(&out.stderr).expect("JSON error");
+    assert_eq!(e["error"]["code"], "storage_tls", "{e}");
+    assert!(
+        e["error"]["suggestion"]
+            .as_str()
+            .is_some_and(|s| s.contains("http://")),
+        "{e}"
+    );
 
     let out = set_storage(&env, &g, &g.secret_access_key, "cli").await;
     let shown = ok(&out);
@@ -185,6 +196,20 @@ fn uploaded(env: &Env, id: &str) -> Vec<(String, bool)> {
         .expect("rows")
 }
 
+/// The upload id of `name`'s open multipart upload, as the publish recorded it.
+fn open_upload(env: &Env, id: &str, name: &str) -> Option<String> {
+    let conn = rusqlite::Connection::open(env.dir.path().join("animatrix.sqlite3")).expect("db");
+    let json: Option<String> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [format!("storage_multipart:{id}")],
+            |r| r.get(0),
+        )
+        .ok();
+    let map: Value = serde_json::from_str(&json?).expect("recorded uploads are JSON");
+    map[name].as_str().map(str::to_string)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_multipart_upload_then_publish_resumes() {
     let g = Garage::start("runs");
@@ -205,16 +230,20 @@ async fn kill_9_during_a_multipart_upload_then_publish_resumes() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    // The poster goes first, then the video in parts: kill once the poster is recorded.
+    // The poster goes first, then the video in parts: kill once the video's multipart upload
+    // is recorded and some parts are on their way.
     let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let rows = uploaded(&env, &id);
-        if rows.iter().any(|(n, up)| *up && n != &video_name) {
-            break;
+    let upload_id = loop {
+        if let Some(open) = open_upload(&env, &id, &video_name) {
+            break open;
         }
-        assert!(Instant::now() < deadline, "publish never started: {rows:?}");
+        assert!(
+            Instant::now() < deadline,
+            "the video's upload never started: {:?}",
+            uploaded(&env, &id)
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    };
     tokio::time::sleep(Duration::from_millis(150)).await;
     child.start_kill().expect("kill -9"); // SIGKILL on Unix
     child.wait().await.expect("reaped");
@@ -223,6 +252,12 @@ async fn kill_9_during_a_multipart_upload_then_publish_resumes() {
         rows.iter().any(|(n, up)| n == &video_name && !up),
         "the kill must land during the video's upload: {rows:?}"
     );
+    let video_key = format!("runs/{id}/{video_name}");
+    assert!(
+        g.multipart_uploads(&g.bucket)
+            .contains(&(video_key.clone(), upload_id.clone())),
+        "the killed upload is open on the server"
+    );
     let state: Value = env.json(&["show", &id, "--json"]).await;
     assert!(state.is_object());
 
@@ -230,6 +265,11 @@ async fn kill_9_during_a_multipart_upload_then_publish_resumes() {
     assert_eq!(resumed["publication"]["state"], "published", "{resumed}");
     assert!(resumed["skipped"].as_u64().unwrap_or(0) >= 1, "{resumed}");
     assert!(resumed["uploaded"].as_u64().unwrap_or(0) >= 1, "{resumed}");
+    assert!(
+        g.multipart_uploads(&g.bucket).is_empty(),
+        "the resumed publish aborted the killed upload {upload_id} and completed its own"
+    );
+    assert_eq!(open_upload(&env, &id, &video_name), None);
     let link = ok(&env.run(&["share", &id]).await);
     let (status, headers) = curl(link.trim(), &["-r", "0-0"]);
     assert_eq!(status, 206);

@@ -9,10 +9,10 @@ use std::time::Duration;
 use animatrix_common::{ErrorCode, Explain};
 use animatrix_core::jobs::{JobInput, JobRequest, JobState};
 use animatrix_core::sharing::PublishState;
-use animatrix_core::storage::{Credentials, StorageTarget};
+use animatrix_core::storage::{Bucket, StorageTarget};
 use animatrix_core::{AuthKind, CoreError, NewEndpoint, Studio};
 use animatrix_workflow::JobSettings;
-use garage_harness::{Garage, REGION};
+use garage_harness::{Garage, curl};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -60,20 +60,7 @@ async fn recorded_run(data: PathBuf) -> (Studio, String) {
 }
 
 fn target(g: &Garage, prefix: &str) -> StorageTarget {
-    StorageTarget {
-        endpoint_url: g.endpoint.clone(),
-        region: REGION.into(),
-        bucket: g.bucket.clone(),
-        prefix: prefix.into(),
-        path_style: true,
-    }
-}
-
-fn creds(g: &Garage, secret: &str) -> Credentials {
-    Credentials {
-        access_key_id: g.access_key_id.clone(),
-        secret_access_key: secret.to_string().into(),
-    }
+    g.target(&g.bucket, prefix)
 }
 
 fn code(e: &CoreError) -> ErrorCode {
@@ -81,28 +68,56 @@ fn code(e: &CoreError) -> ErrorCode {
 }
 
 fn curl_status(url: &str, extra: &[&str]) -> (u16, String) {
-    let out = Command::new("curl")
-        .args(["-sS", "--max-time", "20", "-o", "/dev/null", "-D", "-"])
-        .args(["-w", "\n%{http_code}"])
-        .args(extra)
-        .arg(url)
+    let got = curl(url, extra);
+    (got.status, got.headers)
+}
+
+fn db(studio: &Studio) -> rusqlite::Connection {
+    rusqlite::Connection::open(animatrix_core::store::db_path(studio.data_dir())).expect("db")
+}
+
+/// Replaces the run's video with a `size`-byte one (the real MP4, then incompressible filler
+/// players ignore) and records its size and sha256, so the run stays consistent: a large
+/// render without rendering one.
+fn grow_video(studio: &Studio, id: &str, size: usize) -> Vec<u8> {
+    let conn = db(studio);
+    let path: String = conn
+        .query_row(
+            "SELECT path FROM outputs WHERE job_id = ?1 AND kind = 'video'",
+            [id],
+            |r| r.get(0),
+        )
+        .expect("video row");
+    let mut data = std::fs::read(&path).expect("video");
+    let mut x: u32 = 0x2545_f491;
+    while data.len() < size {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        data.extend_from_slice(&x.to_le_bytes());
+    }
+    data.truncate(size);
+    std::fs::write(&path, &data).expect("write");
+    let sha = Command::new("sha256sum")
+        .arg(&path)
         .output()
-        .expect("curl");
-    let text = String::from_utf8_lossy(&out.stdout).to_lowercase();
-    let status = text
-        .lines()
-        .last()
-        .unwrap_or("")
-        .trim()
-        .parse()
-        .unwrap_or(0);
-    (status, text)
+        .expect("sha256sum");
+    let sha = String::from_utf8_lossy(&sha.stdout)
+        .split_whitespace()
+        .next()
+        .expect("sha")
+        .to_string();
+    conn.execute(
+        "UPDATE outputs SET size_bytes = ?2, sha256 = ?3 WHERE job_id = ?1 AND kind = 'video'",
+        rusqlite::params![id, size as i64, sha],
+    )
+    .expect("update");
+    data
 }
 
 fn job_count(studio: &Studio) -> i64 {
-    let conn =
-        rusqlite::Connection::open(animatrix_core::store::db_path(studio.data_dir())).expect("db");
-    conn.query_row("SELECT count(*) FROM jobs", [], |r| r.get(0))
+    db(studio)
+        .query_row("SELECT count(*) FROM jobs", [], |r| r.get(0))
         .expect("count")
 }
 
@@ -115,7 +130,7 @@ async fn publish_share_and_unpublish_a_run() {
     let e = studio.publish(&id).await.expect_err("no storage yet");
     assert_eq!(code(&e), ErrorCode::StorageNotConfigured);
     studio
-        .set_storage(target(&g, "team"), creds(&g, &g.secret_access_key), false)
+        .set_storage(target(&g, "team"), g.credentials(), false)
         .await
         .expect("set");
     studio.test_storage().await.expect("probe");
@@ -180,7 +195,7 @@ async fn a_failed_publish_is_recorded_and_retried() {
     let dir = tempfile::tempdir().expect("dir");
     let (studio, id) = recorded_run(dir.path().join("a")).await;
     studio
-        .set_storage(target(&g, ""), creds(&g, &"0".repeat(64)), false)
+        .set_storage(target(&g, ""), g.credentials_with(&"0".repeat(64)), false)
         .await
         .expect("set");
     let e = studio.test_storage().await.expect_err("wrong secret");
@@ -192,7 +207,7 @@ async fn a_failed_publish_is_recorded_and_retried() {
     assert_eq!(p.error.map(|e| e.code), Some(ErrorCode::StorageBadKey));
 
     studio
-        .set_storage(target(&g, ""), creds(&g, &g.secret_access_key), true)
+        .set_storage(target(&g, ""), g.credentials(), true)
         .await
         .expect("fix the key");
     let ok = studio.publish(&id).await.expect("retry");
@@ -202,7 +217,7 @@ async fn a_failed_publish_is_recorded_and_retried() {
     let mut missing = target(&g, "");
     missing.bucket = "no-such-bucket".into();
     studio
-        .set_storage(missing, creds(&g, &g.secret_access_key), false)
+        .set_storage(missing, g.credentials(), false)
         .await
         .expect("set");
     let e = studio.test_storage().await.expect_err("missing bucket");
@@ -223,13 +238,40 @@ async fn a_library_run_imports_once_on_another_workstation() {
     let g = Garage::start("runs");
     let dir = tempfile::tempdir().expect("dir");
     let (a, id) = recorded_run(dir.path().join("a")).await;
-    a.set_storage(target(&g, "team"), creds(&g, &g.secret_access_key), false)
+    a.set_storage(target(&g, "team"), g.credentials(), false)
         .await
         .expect("set a");
+    // Above the multipart threshold, so the video goes up in parts.
+    let size = 20 * 1024 * 1024;
+    let video = grow_video(&a, &id, size);
     a.publish(&id).await.expect("publish");
 
+    // The video is in the bucket once: the pack beside it leaves it out.
+    let bucket = Bucket::open(target(&g, "team"), &g.credentials()).expect("bucket");
+    let objects = bucket.list(&format!("runs/{id}")).await.expect("list");
+    let total: u64 = objects.iter().map(|o| o.size).sum();
+    assert!(
+        total < size as u64 * 12 / 10,
+        "{total} bytes published for a {size}-byte video: {objects:?}"
+    );
+    let open: i64 = db(&a)
+        .query_row(
+            "SELECT count(*) FROM settings WHERE key LIKE 'storage_multipart:%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(open, 0, "a completed upload leaves no open upload recorded");
+    assert!(g.multipart_uploads(&g.bucket).is_empty());
+    let video_name = std::path::Path::new(&a.job(&id).await.expect("job").video_path().expect("v"))
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .to_string();
+    let video_key = format!("runs/{id}/{video_name}");
+
     let b = Studio::open(dir.path().join("b")).expect("b");
-    b.set_storage(target(&g, "team"), creds(&g, &g.secret_access_key), false)
+    b.set_storage(target(&g, "team"), g.credentials(), false)
         .await
         .expect("set b");
     let listed = b.library_list().await.expect("list");
@@ -239,6 +281,25 @@ async fn a_library_run_imports_once_on_another_workstation() {
     assert!(!listed[0].made_here && listed[0].local_job_id.is_none());
 
     let before = job_count(&b);
+    // A video object changed in the bucket (same size) is refused by the pack's checksums,
+    // and nothing is imported.
+    let local = dir.path().join("tampered.mp4");
+    let mut tampered = video.clone();
+    tampered[size / 2] ^= 0xff;
+    std::fs::write(&local, &tampered).expect("write");
+    bucket
+        .upload_file(&local, &video_key, "video/mp4")
+        .await
+        .expect("tamper");
+    let e = b.library_import(&id).await.expect_err("tampered");
+    assert_eq!(code(&e), ErrorCode::DemoPackTampered, "{e:?}");
+    assert_eq!(job_count(&b), before, "all or nothing");
+    std::fs::write(&local, &video).expect("write");
+    bucket
+        .upload_file(&local, &video_key, "video/mp4")
+        .await
+        .expect("restore");
+
     let imported = b.library_import(&id).await.expect("import");
     assert!(imported.imported);
     let job = b.job(&imported.job_id).await.expect("job");

@@ -9,8 +9,8 @@ use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as Key;
 use object_store::signer::Signer;
 use object_store::{
-    Attribute, Attributes, BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt,
-    PutMultipartOptions, PutPayload, RetryConfig, WriteMultipart,
+    Attribute, Attributes, BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, PutPayload,
+    RetryConfig,
 };
 use secrecy::ExposeSecret;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -38,7 +38,7 @@ pub struct Listed {
 
 #[derive(Clone)]
 pub struct Bucket {
-    store: Arc<AmazonS3>,
+    pub(crate) store: Arc<AmazonS3>,
     target: StorageTarget,
 }
 
@@ -91,14 +91,14 @@ impl Bucket {
         &self.target
     }
 
-    fn key(&self, rest: &str) -> Result<Key, StorageError> {
+    pub(crate) fn key(&self, rest: &str) -> Result<Key, StorageError> {
         Key::parse(self.target.key(rest)).map_err(|e| StorageError::InvalidTarget {
             field: "prefix",
             reason: e.to_string(),
         })
     }
 
-    fn fail(&self, key: &Key) -> impl Fn(object_store::Error) -> StorageError + '_ {
+    pub(crate) fn fail(&self, key: &Key) -> impl Fn(object_store::Error) -> StorageError + '_ {
         let key = key.to_string();
         move |e| classify(e, &self.target.bucket, &key)
     }
@@ -133,66 +133,43 @@ impl Bucket {
         }
     }
 
-    /// Uploads `file` to `rest`: one PUT below [`MULTIPART_THRESHOLD`], else parts of
-    /// [`PART_SIZE`] with [`PARTS_IN_FLIGHT`] in flight (memory stays bounded whatever the
-    /// file's size). A failed multipart upload is aborted so no orphan parts are billed.
+    /// Uploads `file` to `rest`: one PUT below [`MULTIPART_THRESHOLD`], else a multipart upload
+    /// ([`Bucket::begin_multipart`] then [`Bucket::send_multipart`]: parts of [`PART_SIZE`],
+    /// [`PARTS_IN_FLIGHT`] at once, aborted on failure). A caller that must survive a crash
+    /// (publishing) calls those two itself, to record the upload id in between.
     pub async fn upload_file(
         &self,
         file: &Path,
         rest: &str,
         content_type: &str,
     ) -> Result<u64, StorageError> {
-        let key = self.key(rest)?;
-        let mut attributes = Attributes::new();
-        attributes.insert(Attribute::ContentType, content_type.to_string().into());
-        let mut f = tokio::fs::File::open(file)
-            .await
-            .map_err(|e| StorageError::local(file, e))?;
-        let size = f
-            .metadata()
+        let size = tokio::fs::metadata(file)
             .await
             .map_err(|e| StorageError::local(file, e))?
             .len();
-        if size < MULTIPART_THRESHOLD {
-            let mut body = Vec::with_capacity(size as usize);
-            f.read_to_end(&mut body)
-                .await
-                .map_err(|e| StorageError::local(file, e))?;
-            let opts = object_store::PutOptions {
-                attributes,
-                ..Default::default()
-            };
-            self.store
-                .put_opts(&key, PutPayload::from(body), opts)
-                .await
-                .map_err(self.fail(&key))?;
-            return Ok(size);
+        if size >= MULTIPART_THRESHOLD {
+            let id = self.begin_multipart(rest, content_type).await?;
+            return self.send_multipart(file, rest, &id).await;
         }
-        let opts = PutMultipartOptions {
+        let key = self.key(rest)?;
+        let mut attributes = Attributes::new();
+        attributes.insert(Attribute::ContentType, content_type.to_string().into());
+        let mut body = Vec::with_capacity(size as usize);
+        tokio::fs::File::open(file)
+            .await
+            .map_err(|e| StorageError::local(file, e))?
+            .read_to_end(&mut body)
+            .await
+            .map_err(|e| StorageError::local(file, e))?;
+        let opts = object_store::PutOptions {
             attributes,
             ..Default::default()
         };
-        let upload = self
-            .store
-            .put_multipart_opts(&key, opts)
+        self.store
+            .put_opts(&key, PutPayload::from(body), opts)
             .await
             .map_err(self.fail(&key))?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
-        match send_parts(&mut writer, &mut f, file).await {
-            Ok(()) => {
-                writer.finish().await.map_err(self.fail(&key))?;
-                Ok(size)
-            }
-            Err(e) => {
-                if let Err(abort) = writer.abort().await {
-                    tracing::warn!(%key, error = %abort, "could not abort a failed multipart upload");
-                }
-                Err(match e {
-                    Sent::Local(e) => e,
-                    Sent::Remote(e) => self.fail(&key)(e),
-                })
-            }
-        }
+        Ok(size)
     }
 
     /// A presigned HTTPS GET link to `rest`, valid for `expires_in` (at most 7 days).
@@ -321,42 +298,6 @@ impl Bucket {
             .await
             .map_err(|e| StorageError::local(dest, e))?;
         Ok(written)
-    }
-}
-
-enum Sent {
-    Local(StorageError),
-    Remote(object_store::Error),
-}
-
-async fn send_parts(
-    writer: &mut WriteMultipart,
-    f: &mut tokio::fs::File,
-    path: &Path,
-) -> Result<(), Sent> {
-    loop {
-        writer
-            .wait_for_capacity(PARTS_IN_FLIGHT)
-            .await
-            .map_err(Sent::Remote)?;
-        let mut buf = bytes::BytesMut::with_capacity(PART_SIZE);
-        while buf.len() < PART_SIZE {
-            let n = f
-                .read_buf(&mut buf)
-                .await
-                .map_err(|e| Sent::Local(StorageError::local(path, e)))?;
-            if n == 0 {
-                break;
-            }
-        }
-        if buf.is_empty() {
-            return Ok(());
-        }
-        let last = buf.len() < PART_SIZE;
-        writer.put(buf.freeze());
-        if last {
-            return Ok(());
-        }
     }
 }
 

@@ -19,7 +19,9 @@ pub enum StorageError {
     /// Request signatures carry the time; S3 refuses those more than ~15 minutes off.
     #[error("this computer's clock is too far from the storage server's: {detail}")]
     ClockSkew { detail: String },
-    #[error("the storage server's TLS certificate was refused: {detail}")]
+    /// The TLS handshake failed: an untrusted or mismatched certificate, or no TLS at all at
+    /// that address (https:// to a plain-HTTP port).
+    #[error("the TLS connection to the storage server failed: {detail}")]
     Tls { detail: String },
     #[error("the storage server could not be reached: {detail}")]
     Unreachable { detail: String },
@@ -83,8 +85,9 @@ impl Explain for StorageError {
                 "Set the clock automatically (NTP) and try again.".into(),
             ),
             StorageError::Tls { .. } => (
-                "The storage server's TLS certificate could not be trusted.".into(),
-                "Check the address (https and the right host name) or the server's certificate."
+                "A secure (TLS) connection to the storage server could not be made.".into(),
+                "If the server speaks plain HTTP, use an http:// address; otherwise check the \
+                 host name and that this computer trusts the server's certificate."
                     .into(),
             ),
             StorageError::Unreachable { .. } => (
@@ -139,7 +142,7 @@ pub(crate) fn classify(err: object_store::Error, bucket: &str, key: &str) -> Sto
         };
     }
     let lower = detail.to_ascii_lowercase();
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    if is_tls(&err) || TLS_WORDS.iter().any(|w| lower.contains(w)) {
         return StorageError::Tls { detail };
     }
     if lower.contains("connect")
@@ -150,6 +153,39 @@ pub(crate) fn classify(err: object_store::Error, bucket: &str, key: &str) -> Sto
         return StorageError::Unreachable { detail };
     }
     StorageError::Server { detail }
+}
+
+/// How rustls words the failures it reports as text (object_store flattens some chains into
+/// one message, so the typed check in [`is_tls`] does not always see the `rustls::Error`).
+const TLS_WORDS: [&str; 8] = [
+    "certificate",
+    "tls",
+    "handshake",
+    "received corrupt message",
+    "peer is incompatible",
+    "peer misbehaved",
+    "alertreceived",
+    "invalidcontenttype",
+];
+
+/// A `rustls::Error` anywhere down the chain, including inside an `io::Error` (whose
+/// `source()` skips the error it wraps).
+fn is_tls(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        let wrapped = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .is_some_and(|inner| inner.is::<rustls::Error>());
+        if wrapped {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// Every message down the source chain, so a cause buried three layers deep is still seen.
@@ -193,6 +229,12 @@ mod tests {
             ),
             (
                 "invalid peer certificate: UnknownIssuer",
+                ErrorCode::StorageTls,
+            ),
+            // https:// to a plain-HTTP port, as object_store flattens it.
+            (
+                "HTTP error: error sending request: client error (Connect): received corrupt \
+                 message of type InvalidContentType",
                 ErrorCode::StorageTls,
             ),
             (

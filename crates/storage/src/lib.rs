@@ -21,6 +21,7 @@
 mod bucket;
 mod error;
 mod expiry;
+mod multipart;
 mod target;
 
 pub use bucket::{

@@ -11,11 +11,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub use animatrix_storage::{Credentials, StorageTarget};
+
+mod http;
+
+pub use http::{Fetched, curl};
+
 /// Version installed by `scripts/garage-setup.sh` (keep the two in step).
 pub const GARAGE_VERSION: &str = "2.5.0";
 /// The region Garage answers to (its `s3_region`).
 pub const REGION: &str = "garage";
 const START_DEADLINE: Duration = Duration::from_secs(30);
+/// The one key the harness creates (and allows on every bucket it creates).
+const KEY_NAME: &str = "animatrix-test";
 
 pub struct Garage {
     child: Child,
@@ -48,7 +56,15 @@ pub fn binary() -> Result<PathBuf, String> {
     }
 }
 
-fn free_port() -> u16 {
+/// `garage -c <dir>/garage.toml`: every call (the server and the admin CLI) reads one config.
+fn command(bin: &Path, dir: &Path) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.arg("-c").arg(dir.join("garage.toml"));
+    cmd
+}
+
+/// A free loopback port (bound then released: good enough for tests on one machine).
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -86,9 +102,7 @@ root_domain = ".s3.garage.localhost"
         );
         std::fs::write(dir.path().join("garage.toml"), config).expect("write config");
         let log = std::fs::File::create(dir.path().join("garage.log")).expect("log file");
-        let child = Command::new(&bin)
-            .arg("-c")
-            .arg(dir.path().join("garage.toml"))
+        let child = command(&bin, dir.path())
             .arg("server")
             .env("RUST_LOG", "garage=warn")
             .stdout(log.try_clone().expect("log"))
@@ -122,38 +136,25 @@ root_domain = ".s3.garage.localhost"
             &["layout", "assign", "-z", "dc1", "-c", "1G", &node],
         );
         self.cli(&["layout", "apply", "--version", "1"]);
-        let key = self.until_ok("key create", &["key", "create", "animatrix-test"]);
+        let key = self.until_ok("key create", &["key", "create", KEY_NAME]);
         self.access_key_id = field(&key, "Key ID:").unwrap_or_else(|| panic!("key id in {key}"));
         self.secret_access_key =
             field(&key, "Secret key:").unwrap_or_else(|| panic!("secret in {key}"));
         let bucket = self.bucket.clone();
         self.until_ok("bucket create", &["bucket", "create", &bucket]);
-        self.cli(&[
-            "bucket",
-            "allow",
-            "--read",
-            "--write",
-            "--owner",
-            &bucket,
-            "--key",
-            "animatrix-test",
-        ]);
+        self.allow_key(&bucket);
         self.wait_s3();
     }
 
     /// Creates another bucket the test key may use.
     pub fn create_bucket(&self, name: &str) {
         self.cli(&["bucket", "create", name]);
-        self.cli(&[
-            "bucket",
-            "allow",
-            "--read",
-            "--write",
-            "--owner",
-            name,
-            "--key",
-            "animatrix-test",
-        ]);
+        self.allow_key(name);
+    }
+
+    fn allow_key(&self, bucket: &str) {
+        let args = ["bucket", "allow", "--read", "--write", "--owner", bucket];
+        self.cli(&[&args[..], &["--key", KEY_NAME]].concat());
     }
 
     /// Runs `garage <args>` against this server, panicking with its output on failure.
@@ -163,9 +164,7 @@ root_domain = ".s3.garage.localhost"
     }
 
     fn run(&self, args: &[&str]) -> Result<String, String> {
-        let out = Command::new(&self.bin)
-            .arg("-c")
-            .arg(self.dir.path().join("garage.toml"))
+        let out = command(&self.bin, self.dir.path())
             .args(args)
             .stdin(Stdio::null())
             .output()
@@ -208,6 +207,48 @@ root_domain = ".s3.garage.localhost"
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// The storage target for `bucket` under `prefix` on this server (path-style: Garage's
+    /// virtual-host names would need DNS).
+    pub fn target(&self, bucket: &str, prefix: &str) -> StorageTarget {
+        StorageTarget {
+            endpoint_url: self.endpoint.clone(),
+            region: REGION.into(),
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+            path_style: true,
+        }
+    }
+
+    /// The test key with `secret` (the real one: [`Garage::credentials`]).
+    pub fn credentials_with(&self, secret: &str) -> Credentials {
+        Credentials {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: secret.to_string().into(),
+        }
+    }
+
+    pub fn credentials(&self) -> Credentials {
+        self.credentials_with(&self.secret_access_key)
+    }
+
+    /// The multipart uploads `bucket` holds (started, neither completed nor aborted) as
+    /// (key, upload id): S3's ListMultipartUploads, which object_store does not offer, signed
+    /// by curl's SigV4.
+    pub fn multipart_uploads(&self, bucket: &str) -> Vec<(String, String)> {
+        // `uploads=` rather than `uploads`: curl signs the query as written, S3 canonicalises it
+        // with the `=`.
+        let url = format!("{}/{bucket}?uploads=", self.endpoint);
+        let user = format!("{}:{}", self.access_key_id, self.secret_access_key);
+        let sigv4 = format!("aws:amz:{REGION}:s3");
+        // S3 wants the payload's hash signed too; this is the empty body's.
+        let empty = "x-amz-content-sha256: \
+                     e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let args = ["--aws-sigv4", &sigv4, "--user", &user, "-H", empty];
+        let got = http::curl_body(&url, &args);
+        assert_eq!(got.status, 200, "ListMultipartUploads: {got:?}");
+        http::uploads_in(&got.body)
     }
 
     pub fn log(&self) -> String {

@@ -1,11 +1,16 @@
 //! The team library: runs published to the bucket by any workstation, listed from their
 //! `published.json`, imported through the demo-pack importer (verified completely, all or
-//! nothing). An imported run is a demo run (never in metrics, never sent to a server) marked
+//! nothing) once the media published beside the pack are put back into it. An imported run is a demo run (never in metrics, never sent to a server) marked
 //! with the library it came from; importing it again, or importing a run made here, adds
 //! nothing.
 
 use serde::{Deserialize, Serialize};
 
+use std::path::{Path, PathBuf};
+
+use animatrix_storage::Bucket;
+
+use super::pack;
 use super::publish::{PACK_NAME, RUNS_FOLDER, run_folder};
 use super::record::{self, LibraryRun, MAX_RECORD_BYTES, RECORD_NAME};
 use super::{repo, target};
@@ -45,7 +50,7 @@ pub async fn list(studio: &Studio) -> Result<Vec<LibraryEntry>, CoreError> {
             continue;
         };
         match record::parse(&bytes) {
-            Some(run) if run.job_id == id => runs.push(run),
+            Some(r) if r.run.job_id == id => runs.push(r.run),
             _ => tracing::warn!(%key, "skipping a library record this build cannot read"),
         }
     }
@@ -83,7 +88,8 @@ fn local_copy(
     Ok((made_here.then(|| source_id.to_string()), made_here))
 }
 
-/// Downloads the run's pack and imports it like a demo pack, then marks where it came from.
+/// Downloads the run's pack (and the media it leaves out), puts it back together and imports
+/// it like a demo pack, then marks where it came from.
 pub async fn import(studio: &Studio, source_job_id: &str) -> Result<LibraryImport, CoreError> {
     let s = studio.clone();
     let bucket = off_thread(move || target::open_bucket(s.db())).await?;
@@ -99,28 +105,82 @@ pub async fn import(studio: &Studio, source_job_id: &str) -> Result<LibraryImpor
     }
     let tmp = studio.data_dir().join("tmp");
     std::fs::create_dir_all(&tmp).map_err(|e| CoreError::io(&tmp, e))?;
-    let pack = tmp.join(format!(
-        "library-{}.{}",
-        uuid::Uuid::new_v4().simple(),
-        demo::PACK_EXTENSION
-    ));
-    let key = format!("{}/{PACK_NAME}", run_folder(source_job_id));
-    let limit = demo::ImportLimits::default().max_total_bytes;
-    let downloaded = bucket.download(&key, &pack, limit).await;
-    let result = match downloaded {
-        Ok(_) => {
-            let (s, p, loc, id) = (
-                studio.clone(),
-                pack.clone(),
-                location.clone(),
-                source_job_id.to_string(),
-            );
-            off_thread(move || import_pack(&s, &p, &loc, &id)).await
+    let mut scratch = Scratch(Vec::new());
+    let pack = fetch(&bucket, source_job_id, &tmp, &mut scratch).await?;
+    let (s, loc, id) = (studio.clone(), location.clone(), source_job_id.to_string());
+    off_thread(move || import_pack(&s, &pack, &loc, &id)).await
+}
+
+/// Temporary files of one import, removed whatever happens.
+struct Scratch(Vec<PathBuf>);
+
+impl Scratch {
+    fn file(&mut self, dir: &Path, what: &str) -> PathBuf {
+        let path = dir.join(format!("library-{}-{what}", uuid::Uuid::new_v4().simple()));
+        self.0.push(path.clone());
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = std::fs::remove_file(path);
         }
-        Err(e) => Err(e.into()),
+    }
+}
+
+/// The run's whole pack on local disk: the published pack with the objects it leaves out
+/// (named by `published.json`) put back. Sizes are capped by what the record declares, so a
+/// bucket cannot make us fill the disk; checksums are the importer's to verify.
+async fn fetch(
+    bucket: &Bucket,
+    source_job_id: &str,
+    tmp: &Path,
+    scratch: &mut Scratch,
+) -> Result<PathBuf, CoreError> {
+    let folder = run_folder(source_job_id);
+    let record_key = format!("{folder}/{RECORD_NAME}");
+    let detached = match bucket.read_small(&record_key, MAX_RECORD_BYTES).await? {
+        Some(bytes) => {
+            record::parse(&bytes)
+                .map(|r| r.detached)
+                .ok_or_else(|| CoreError::DemoPackCorrupt {
+                    detail: format!("{record_key} is not a record this build can read"),
+                })?
+        }
+        None => {
+            return Err(animatrix_storage::StorageError::ObjectMissing { key: record_key }.into());
+        }
     };
-    let _ = std::fs::remove_file(&pack);
-    result
+    let limit = demo::ImportLimits::default().max_total_bytes;
+    let pack = scratch.file(tmp, &format!("pack.{}", demo::PACK_EXTENSION));
+    bucket
+        .download(&format!("{folder}/{PACK_NAME}"), &pack, limit)
+        .await?;
+    if detached.is_empty() {
+        // Published whole (a version-1 record).
+        return Ok(pack);
+    }
+    let mut media = Vec::with_capacity(detached.len());
+    for d in detached {
+        pack::check_object_name(&d)?;
+        let local = scratch.file(tmp, "media");
+        bucket
+            .download(&format!("{folder}/{}", d.object), &local, d.size.min(limit))
+            .await?;
+        media.push((d, local));
+    }
+    let whole = scratch.file(tmp, &format!("whole.{}", demo::PACK_EXTENSION));
+    let mut parts: Vec<PathBuf> = media.iter().map(|(_, f)| f.clone()).collect();
+    parts.push(pack.clone());
+    let w = whole.clone();
+    off_thread(move || pack::reassemble(&pack, &media, &w)).await?;
+    // The parts are no longer needed: free their room before the import stages the members.
+    for part in parts {
+        let _ = std::fs::remove_file(part);
+    }
+    Ok(whole)
 }
 
 fn import_pack(

@@ -2,21 +2,25 @@
 //!
 //! Layout under `<prefix>/runs/<job id>/`: the video and poster (their own file names),
 //! `job_manifest.json`, `debug_metadata.json`, `run.animatrix-demo` (the run as a one-run demo
-//! pack: the verified record the team library imports) and, written last, `published.json`
-//! (the listing record). A run folder without `published.json` is an unfinished publish and is
-//! not listed.
+//! pack, less the video and poster beside it: see [`super::pack`]; the verified record the team
+//! library imports) and, written last, `published.json` (the listing record, which also names
+//! the media the pack leaves out). A run folder without `published.json` is an unfinished
+//! publish and is not listed. The bucket holds the video once.
 //!
 //! Resuming: every file is recorded in SQLite before anything is sent, and marked once sent.
 //! Publishing again (after a failure, a crash or kill -9) skips every file the bucket already
-//! holds at its full size (HEAD), so only what is missing goes up again.
+//! holds at its full size (HEAD), so only what is missing goes up again. A multipart upload's
+//! id is recorded before its first part; the next publish (or unpublish) aborts an upload a
+//! kill left open, so its parts are not kept (and billed) forever.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use animatrix_common::Explain;
-use animatrix_storage::{Bucket, content_type_for};
+use animatrix_storage::{Bucket, MULTIPART_THRESHOLD, content_type_for};
 use serde::{Deserialize, Serialize};
 
+use super::pack::{self, Media};
 use super::{record, repo, target};
 use crate::jobs::{DEBUG_METADATA, JOB_MANIFEST, JobRecord, JobState};
 use crate::store::{Db, off_thread};
@@ -109,8 +113,15 @@ fn prepare(studio: &Studio, job_id: &str) -> Result<Prepared, CoreError> {
     }
     // The pack is made once per publish attempt series: a resumed publish reuses it, so the
     // bytes already in the bucket stay valid.
+    let media = published_media(db, &job)?;
+    let run_dir = format!(
+        "{}/{}",
+        demo::format::RUNS_DIR,
+        demo::format::safe_component(&job.id)
+    );
     let pack = scratch.join(PACK_NAME);
     if !pack.is_file() {
+        let full = scratch.join(format!("whole-{PACK_NAME}"));
         let opts = demo::ExportOptions {
             label: Some(format!("Team library ({location})")),
             include_endpoint: false,
@@ -118,11 +129,16 @@ fn prepare(studio: &Studio, job_id: &str) -> Result<Prepared, CoreError> {
             // bucket's copy is recognised (by size) and not sent twice.
             created_at: Some(job.times.finished_at.unwrap_or(job.times.created_at)),
         };
-        demo::export(studio, std::slice::from_ref(&job.id), &pack, &opts)?;
+        demo::export(studio, std::slice::from_ref(&job.id), &full, &opts)?;
+        let detached = pack::detached_members(&full, &run_dir, &media)?;
+        let stripped = pack::strip(&full, &pack, &detached);
+        let _ = std::fs::remove_file(&full);
+        stripped?;
     }
+    let detached = pack::detached_members(&pack, &run_dir, &media)?;
     paths.push(pack);
     let listing = scratch.join(record::RECORD_NAME);
-    record::write(&listing, &job)?;
+    record::write(&listing, &job, &detached)?;
     // The listing record goes last: its presence marks a complete publish.
     paths.push(listing);
 
@@ -148,6 +164,29 @@ fn prepare(studio: &Studio, job_id: &str) -> Result<Prepared, CoreError> {
     })
 }
 
+/// The video and poster as the run recorded them (name, size, sha256): what the pack leaves
+/// out because they are published beside it.
+fn published_media(db: &Db, job: &JobRecord) -> Result<Vec<Media>, CoreError> {
+    let outputs = db.read_blocking(|c| crate::jobs::repo::outputs(c, &job.id))?;
+    let mut media = Vec::new();
+    for local in [job.video_path(), job.poster_path()].into_iter().flatten() {
+        let (Some(o), Some(name)) = (
+            outputs.iter().find(|o| o.path == local),
+            PathBuf::from(local)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned()),
+        ) else {
+            continue;
+        };
+        media.push(Media {
+            object: name,
+            size: o.size_bytes.max(0) as u64,
+            sha256: o.sha256.clone(),
+        });
+    }
+    Ok(media)
+}
+
 fn publishable(job: &JobRecord) -> Result<(), CoreError> {
     let reason = if job.is_demo {
         "it is a demo or team-library run, already published where it came from"
@@ -166,15 +205,14 @@ fn publishable(job: &JobRecord) -> Result<(), CoreError> {
 
 async fn send(prep: &Prepared) -> Result<(u32, u32, u64), CoreError> {
     let folder = run_folder(&prep.job_id);
+    abort_open_uploads(&prep.db, &prep.bucket, &prep.job_id).await?;
     let (mut uploaded, mut skipped, mut bytes) = (0u32, 0u32, 0u64);
     for file in &prep.files {
         let key = format!("{folder}/{}", file.name);
         if prep.bucket.size_of(&key).await? == Some(file.size) {
             skipped += 1;
         } else {
-            prep.bucket
-                .upload_file(&file.path, &key, content_type_for(&file.name))
-                .await?;
+            upload(prep, file, &key).await?;
             uploaded += 1;
             bytes += file.size;
         }
@@ -182,6 +220,48 @@ async fn send(prep: &Prepared) -> Result<(u32, u32, u64), CoreError> {
         off_thread(move || db.write_blocking(|c| repo::mark_uploaded(c, &id, &name))).await?;
     }
     Ok((uploaded, skipped, bytes))
+}
+
+/// One file: a PUT, or a multipart upload whose id is in SQLite while it is open.
+async fn upload(prep: &Prepared, file: &PublishFile, key: &str) -> Result<(), CoreError> {
+    let content_type = content_type_for(&file.name);
+    if file.size < MULTIPART_THRESHOLD {
+        prep.bucket
+            .upload_file(&file.path, key, content_type)
+            .await?;
+        return Ok(());
+    }
+    let upload_id = prep.bucket.begin_multipart(key, content_type).await?;
+    let record = |upload_id: Option<String>| {
+        let (db, id, name) = (prep.db.clone(), prep.job_id.clone(), file.name.clone());
+        off_thread(move || {
+            db.write_blocking(|c| repo::record_multipart(c, &id, &name, upload_id.as_deref()))
+        })
+    };
+    record(Some(upload_id.clone())).await?;
+    prep.bucket
+        .send_multipart(&file.path, key, &upload_id)
+        .await?;
+    // Completed: nothing left to abort. (A failed send aborted it already; should that abort
+    // have failed too, the record stays and the next publish aborts it.)
+    record(None).await
+}
+
+/// Aborts the multipart uploads a killed publish of `job_id` left open (recorded in SQLite),
+/// then forgets them. An upload the server no longer knows is fine; any other failure stops
+/// here with the record kept, so it is tried again.
+async fn abort_open_uploads(db: &Db, bucket: &Bucket, job_id: &str) -> Result<(), CoreError> {
+    let (d, id) = (db.clone(), job_id.to_string());
+    let open = off_thread(move || d.read_blocking(|c| repo::open_multiparts(c, &id))).await?;
+    for (name, upload_id) in open {
+        let key = format!("{}/{name}", run_folder(job_id));
+        let was_open = bucket.abort_multipart(&key, &upload_id).await?;
+        tracing::info!(job = %job_id, %key, was_open, "aborted an interrupted multipart upload");
+        let (d, id) = (db.clone(), job_id.to_string());
+        off_thread(move || d.write_blocking(|c| repo::record_multipart(c, &id, &name, None)))
+            .await?;
+    }
+    Ok(())
 }
 
 /// The current bucket, refusing when the run was published to another one (the objects are
@@ -212,6 +292,7 @@ fn bucket_of_publication(studio: &Studio, job_id: &str) -> Result<(Bucket, Strin
 pub async fn unpublish(studio: &Studio, job_id: &str) -> Result<usize, CoreError> {
     let (s, id) = (studio.clone(), job_id.to_string());
     let (bucket, id) = off_thread(move || bucket_of_publication(&s, &id)).await?;
+    abort_open_uploads(studio.db(), &bucket, &id).await?;
     let deleted = bucket.delete_prefix(&run_folder(&id)).await?;
     let s = studio.clone();
     off_thread(move || s.db().write_blocking(|c| repo::remove(c, &id))).await?;

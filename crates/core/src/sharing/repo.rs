@@ -1,12 +1,17 @@
 //! Every statement on the sharing tables (migration v3): a run's publication, the files a
-//! publish has sent, and where imported library runs came from.
+//! publish has sent, and where imported library runs came from; and the open multipart
+//! uploads of a publish, kept as one settings row per run (`storage_multipart:<job id>`, a JSON
+//! map of file name to upload id) rather than a new column: few rows, short-lived, and no
+//! migration for a record that only lives while an upload is open.
 
 use animatrix_common::{ErrorCode, UserError};
+use std::collections::BTreeMap;
+
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::CoreError;
-use crate::store::now_ms;
+use crate::store::{now_ms, settings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -117,8 +122,13 @@ pub(crate) fn begin(
         )
         .optional()?;
     if moved.as_deref().is_some_and(|l| l != location) {
-        // Published elsewhere before (the target changed): start over there.
+        // Published elsewhere before (the target changed): start over there. Uploads left open
+        // in the old bucket cannot be aborted from here (its lifecycle rules expire them).
         tx.execute("DELETE FROM publications WHERE job_id = ?1", [job_id])?;
+        tx.execute(
+            "DELETE FROM settings WHERE key = ?1",
+            [multipart_key(job_id)],
+        )?;
     }
     tx.execute(
         "INSERT INTO publications (job_id, location, state, started_at, updated_at)
@@ -181,7 +191,44 @@ pub(crate) fn finish(
 
 pub(crate) fn remove(conn: &Connection, job_id: &str) -> Result<(), CoreError> {
     conn.execute("DELETE FROM publications WHERE job_id = ?1", [job_id])?;
+    conn.execute(
+        "DELETE FROM settings WHERE key = ?1",
+        [multipart_key(job_id)],
+    )?;
     Ok(())
+}
+
+fn multipart_key(job_id: &str) -> String {
+    format!("storage_multipart:{job_id}")
+}
+
+/// The run's multipart uploads that were begun and not yet completed: file name -> upload id.
+pub(crate) fn open_multiparts(
+    conn: &Connection,
+    job_id: &str,
+) -> Result<BTreeMap<String, String>, CoreError> {
+    Ok(settings::get(conn, &multipart_key(job_id))?.unwrap_or_default())
+}
+
+/// Records (`Some`) or forgets (`None`) the open multipart upload of file `name`.
+pub(crate) fn record_multipart(
+    conn: &Connection,
+    job_id: &str,
+    name: &str,
+    upload_id: Option<&str>,
+) -> Result<(), CoreError> {
+    let key = multipart_key(job_id);
+    let mut open = open_multiparts(conn, job_id)?;
+    match upload_id {
+        Some(id) => open.insert(name.to_string(), id.to_string()),
+        None => open.remove(name),
+    };
+    if open.is_empty() {
+        conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+        Ok(())
+    } else {
+        settings::set(conn, &key, &open)
+    }
 }
 
 /// The local run imported from `source_job_id` of `location`, if any.
