@@ -199,15 +199,12 @@ fn uploaded(env: &Env, id: &str) -> Vec<(String, bool)> {
 /// The upload id of `name`'s open multipart upload, as the publish recorded it.
 fn open_upload(env: &Env, id: &str, name: &str) -> Option<String> {
     let conn = rusqlite::Connection::open(env.dir.path().join("animatrix.sqlite3")).expect("db");
-    let json: Option<String> = conn
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            [format!("storage_multipart:{id}")],
-            |r| r.get(0),
-        )
-        .ok();
-    let map: Value = serde_json::from_str(&json?).expect("recorded uploads are JSON");
-    map[name].as_str().map(str::to_string)
+    conn.query_row(
+        "SELECT upload_id FROM open_uploads WHERE job_id = ?1 AND name = ?2",
+        [id, name],
+        |r| r.get(0),
+    )
+    .ok()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

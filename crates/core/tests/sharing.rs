@@ -255,11 +255,7 @@ async fn a_library_run_imports_once_on_another_workstation() {
         "{total} bytes published for a {size}-byte video: {objects:?}"
     );
     let open: i64 = db(&a)
-        .query_row(
-            "SELECT count(*) FROM settings WHERE key LIKE 'storage_multipart:%'",
-            [],
-            |r| r.get(0),
-        )
+        .query_row("SELECT count(*) FROM open_uploads", [], |r| r.get(0))
         .expect("count");
     assert_eq!(open, 0, "a completed upload leaves no open upload recorded");
     assert!(g.multipart_uploads(&g.bucket).is_empty());
@@ -335,4 +331,44 @@ async fn a_library_run_imports_once_on_another_workstation() {
     assert!(!same.imported && same.job_id == id);
     let e = b.publish(&imported.job_id).await.expect_err("re-publish");
     assert_eq!(code(&e), ErrorCode::RunNotPublishable);
+}
+
+/// Settings > Storage may be saved with the secret left blank: the keychain's is kept, but only
+/// for the same bucket and access key id (a new id with an old secret would fail every request).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blank_secret_keeps_the_stored_one_only_for_the_same_key() {
+    use secrecy::ExposeSecret;
+    let dir = tempfile::tempdir().expect("dir");
+    let studio = Studio::open(dir.path().to_path_buf()).expect("studio");
+    let target = StorageTarget {
+        endpoint_url: "https://s3.example.com/".into(),
+        region: "eu-west-1".into(),
+        bucket: format!("keep-{}", std::process::id()),
+        prefix: String::new(),
+        path_style: true,
+    };
+    let typed = |secret: Option<&str>, id: &str| {
+        studio.storage_form_credentials(
+            target.clone(),
+            id.to_string(),
+            secret.map(|s| s.to_string().into()),
+        )
+    };
+    let none = typed(None, "GK1").await.expect_err("nothing stored yet");
+    assert_eq!(code(&none), ErrorCode::InvalidSetting);
+    let creds = typed(Some("s3cret"), "GK1").await.expect("typed");
+    studio
+        .set_storage(target.clone(), creds, false)
+        .await
+        .expect("saved");
+    // Blank, same key id (the URL typed with its trailing slash is the same target).
+    let kept = typed(Some("  "), "GK1").await.expect("kept");
+    assert_eq!(kept.secret_access_key.expose_secret(), "s3cret");
+    let other = typed(None, "GK2").await.expect_err("another key id");
+    assert_eq!(code(&other), ErrorCode::InvalidSetting);
+    let retyped = typed(Some("new"), "GK2").await.expect("typed wins");
+    assert_eq!(retyped.secret_access_key.expose_secret(), "new");
+    studio.clear_storage().await.expect("clear");
+    let gone = typed(None, "GK1").await.expect_err("cleared");
+    assert_eq!(code(&gone), ErrorCode::InvalidSetting);
 }

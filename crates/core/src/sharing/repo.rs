@@ -1,8 +1,6 @@
-//! Every statement on the sharing tables (migration v3): a run's publication, the files a
-//! publish has sent, and where imported library runs came from; and the open multipart
-//! uploads of a publish, kept as one settings row per run (`storage_multipart:<job id>`, a JSON
-//! map of file name to upload id) rather than a new column: few rows, short-lived, and no
-//! migration for a record that only lives while an upload is open.
+//! Every statement on the sharing tables (migrations v3 and v5): a run's publication, the files
+//! a publish has sent, where imported library runs came from, and the multipart uploads a
+//! publish has begun and not completed (`open_uploads`).
 
 use animatrix_common::{ErrorCode, UserError};
 use std::collections::BTreeMap;
@@ -11,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::CoreError;
-use crate::store::{now_ms, settings};
+use crate::store::now_ms;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -125,10 +123,7 @@ pub(crate) fn begin(
         // Published elsewhere before (the target changed): start over there. Uploads left open
         // in the old bucket cannot be aborted from here (its lifecycle rules expire them).
         tx.execute("DELETE FROM publications WHERE job_id = ?1", [job_id])?;
-        tx.execute(
-            "DELETE FROM settings WHERE key = ?1",
-            [multipart_key(job_id)],
-        )?;
+        tx.execute("DELETE FROM open_uploads WHERE job_id = ?1", [job_id])?;
     }
     tx.execute(
         "INSERT INTO publications (job_id, location, state, started_at, updated_at)
@@ -191,15 +186,8 @@ pub(crate) fn finish(
 
 pub(crate) fn remove(conn: &Connection, job_id: &str) -> Result<(), CoreError> {
     conn.execute("DELETE FROM publications WHERE job_id = ?1", [job_id])?;
-    conn.execute(
-        "DELETE FROM settings WHERE key = ?1",
-        [multipart_key(job_id)],
-    )?;
+    conn.execute("DELETE FROM open_uploads WHERE job_id = ?1", [job_id])?;
     Ok(())
-}
-
-fn multipart_key(job_id: &str) -> String {
-    format!("storage_multipart:{job_id}")
 }
 
 /// The run's multipart uploads that were begun and not yet completed: file name -> upload id.
@@ -207,7 +195,9 @@ pub(crate) fn open_multiparts(
     conn: &Connection,
     job_id: &str,
 ) -> Result<BTreeMap<String, String>, CoreError> {
-    Ok(settings::get(conn, &multipart_key(job_id))?.unwrap_or_default())
+    let mut stmt = conn.prepare("SELECT name, upload_id FROM open_uploads WHERE job_id = ?1")?;
+    let rows = stmt.query_map([job_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Records (`Some`) or forgets (`None`) the open multipart upload of file `name`.
@@ -217,18 +207,19 @@ pub(crate) fn record_multipart(
     name: &str,
     upload_id: Option<&str>,
 ) -> Result<(), CoreError> {
-    let key = multipart_key(job_id);
-    let mut open = open_multiparts(conn, job_id)?;
     match upload_id {
-        Some(id) => open.insert(name.to_string(), id.to_string()),
-        None => open.remove(name),
+        Some(id) => conn.execute(
+            "INSERT INTO open_uploads (job_id, name, upload_id, started_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(job_id, name) DO UPDATE SET upload_id = excluded.upload_id,
+                                                     started_at = excluded.started_at",
+            params![job_id, name, id, now_ms()],
+        )?,
+        None => conn.execute(
+            "DELETE FROM open_uploads WHERE job_id = ?1 AND name = ?2",
+            [job_id, name],
+        )?,
     };
-    if open.is_empty() {
-        conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
-        Ok(())
-    } else {
-        settings::set(conn, &key, &open)
-    }
+    Ok(())
 }
 
 /// The local run imported from `source_job_id` of `location`, if any.

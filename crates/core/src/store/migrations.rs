@@ -8,6 +8,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up_with_hook(V2_TEMPLATES_AS_DATA, super::upgrade::v2_hook).foreign_key_check(),
         M::up(V3_SHARING),
         M::up(V4_SERVER_POOLS),
+        M::up(V5_OPEN_UPLOADS),
     ])
 }
 
@@ -312,4 +313,18 @@ CREATE TABLE pool_members (
     PRIMARY KEY (pool_name, endpoint_name)
 );
 CREATE INDEX pool_members_by_endpoint ON pool_members(endpoint_name);
+"#;
+
+/// v5: the multipart uploads a publish has begun and not completed (file name -> upload id), so
+/// the next publish or an unpublish aborts them on the server instead of leaving their parts
+/// billed forever after a crash or kill -9. A row lives only while its upload is open. Deleting
+/// the run drops its rows; the bucket's abort-incomplete-uploads rule covers those (STORAGE.md).
+const V5_OPEN_UPLOADS: &str = r#"
+CREATE TABLE open_uploads (
+    job_id     TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    upload_id  TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    PRIMARY KEY (job_id, name)
+);
 "#;
