@@ -28,6 +28,13 @@ async fn recorded_run(data: PathBuf) -> (Studio, String) {
         .await
         .expect("fake");
     let studio = Studio::open(data).expect("studio");
+    add_server(&studio, &fake).await;
+    let id = run_once(&studio).await;
+    fake.shutdown().await;
+    (studio, id)
+}
+
+async fn add_server(studio: &Studio, fake: &fake_comfy::FakeComfyHandle) {
     studio
         .add_endpoint(
             NewEndpoint {
@@ -40,6 +47,10 @@ async fn recorded_run(data: PathBuf) -> (Studio, String) {
         )
         .await
         .expect("endpoint");
+}
+
+/// Submits one Draft Audio Performance run and waits for it to complete.
+async fn run_once(studio: &Studio) -> String {
     let template = studio.template_for_mode("audio", None).expect("template");
     let mut settings = JobSettings::new(template, "a knight singing opera");
     settings.profile = Some("draft".into());
@@ -55,8 +66,7 @@ async fn recorded_run(data: PathBuf) -> (Studio, String) {
         .expect("in time")
         .expect("wait");
     assert_eq!(job.state, JobState::Completed, "{:?}", job.error);
-    fake.shutdown().await;
-    (studio, id)
+    id
 }
 
 fn target(g: &Garage, prefix: &str) -> StorageTarget {
@@ -371,4 +381,51 @@ async fn a_blank_secret_keeps_the_stored_one_only_for_the_same_key() {
     studio.clear_storage().await.expect("clear");
     let gone = typed(None, "GK1").await.expect_err("cleared");
     assert_eq!(code(&gone), ErrorCode::InvalidSetting);
+}
+
+/// "Publish each run automatically": a run that completes in a process running the auto-publish
+/// task is published with no action, and one that completes after it is turned off is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_publish_publishes_each_completed_run_while_on() {
+    let g = Garage::start("auto");
+    let fake = fake_comfy::FakeComfy::builder()
+        .exec_ms(5)
+        .start()
+        .await
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("dir");
+    let studio = Studio::open(dir.path().to_path_buf()).expect("studio");
+    add_server(&studio, &fake).await;
+    studio
+        .set_storage(target(&g, "auto"), g.credentials(), true)
+        .await
+        .expect("storage");
+    let task = studio.spawn_auto_publish();
+
+    let id = run_once(&studio).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let p = studio.publication(&id).await.expect("publication");
+        if let Some(p) = p.filter(|p| p.state != PublishState::Publishing) {
+            assert_eq!(p.state, PublishState::Published, "{:?}", p.error);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never auto-published");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, _) = curl_status(
+        &studio
+            .share_link(&id, Duration::from_secs(60))
+            .await
+            .expect("link"),
+        &["-r", "0-9"],
+    );
+    assert_eq!(status, 206);
+
+    studio.set_auto_publish(false).await.expect("off");
+    let later = run_once(&studio).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(studio.publication(&later).await.expect("read"), None);
+    task.abort();
+    fake.shutdown().await;
 }
