@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::{Env, job_id_of};
-use garage_harness::{Garage, REGION};
+use garage_harness::{Garage, REGION, grow_run_video};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
@@ -146,45 +146,6 @@ async fn storage_publish_share_library_from_the_cli() {
     ok(&env.run(&["storage", "clear"]).await);
 }
 
-/// Replaces the run's video with a `size`-byte one and records it (size and sha256) as the
-/// run's output, so the run stays consistent: a large render, without rendering one.
-fn grow_video(env: &Env, id: &str, size: usize) -> String {
-    let conn = rusqlite::Connection::open(env.dir.path().join("animatrix.sqlite3")).expect("db");
-    let path: String = conn
-        .query_row(
-            "SELECT path FROM outputs WHERE job_id = ?1 AND kind = 'video'",
-            [id],
-            |r| r.get(0),
-        )
-        .expect("video row");
-    let mut data = std::fs::read(&path).expect("video");
-    let mut x: u32 = 0x2545_f491;
-    while data.len() < size {
-        // Incompressible filler after the real MP4 (players ignore trailing bytes).
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        data.extend_from_slice(&x.to_le_bytes());
-    }
-    data.truncate(size);
-    std::fs::write(&path, &data).expect("write");
-    let sha = std::process::Command::new("sha256sum")
-        .arg(&path)
-        .output()
-        .expect("sha256sum");
-    let sha = String::from_utf8_lossy(&sha.stdout)
-        .split_whitespace()
-        .next()
-        .expect("sha")
-        .to_string();
-    conn.execute(
-        "UPDATE outputs SET size_bytes = ?2, sha256 = ?3 WHERE job_id = ?1 AND kind = 'video'",
-        rusqlite::params![id, size as i64, sha],
-    )
-    .expect("update");
-    path
-}
-
 fn uploaded(env: &Env, id: &str) -> Vec<(String, bool)> {
     let conn = rusqlite::Connection::open(env.dir.path().join("animatrix.sqlite3")).expect("db");
     let mut stmt = conn
@@ -214,8 +175,8 @@ async fn kill_9_during_a_multipart_upload_then_publish_resumes() {
     let id = job_id_of(&env.submit_audio(&["--wait"]).await);
     ok(&set_storage(&env, &g, &g.secret_access_key, "").await);
     let size = 192 * 1024 * 1024;
-    let video = grow_video(&env, &id, size);
-    let video_name = std::path::Path::new(&video)
+    let video = grow_run_video(&env.dir.path().join("animatrix.sqlite3"), &id, size);
+    let video_name = video
         .file_name()
         .expect("name")
         .to_string_lossy()

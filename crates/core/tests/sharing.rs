@@ -3,7 +3,6 @@
 //! the fake ComfyUI is published, shared, unpublished, imported on a second data dir.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use animatrix_common::{ErrorCode, Explain};
@@ -12,7 +11,7 @@ use animatrix_core::sharing::PublishState;
 use animatrix_core::storage::{Bucket, StorageTarget};
 use animatrix_core::{AuthKind, CoreError, NewEndpoint, Studio};
 use animatrix_workflow::JobSettings;
-use garage_harness::{Garage, curl};
+use garage_harness::{Garage, curl, grow_run_video};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -84,45 +83,6 @@ fn curl_status(url: &str, extra: &[&str]) -> (u16, String) {
 
 fn db(studio: &Studio) -> rusqlite::Connection {
     rusqlite::Connection::open(animatrix_core::store::db_path(studio.data_dir())).expect("db")
-}
-
-/// Replaces the run's video with a `size`-byte one (the real MP4, then incompressible filler
-/// players ignore) and records its size and sha256, so the run stays consistent: a large
-/// render without rendering one.
-fn grow_video(studio: &Studio, id: &str, size: usize) -> Vec<u8> {
-    let conn = db(studio);
-    let path: String = conn
-        .query_row(
-            "SELECT path FROM outputs WHERE job_id = ?1 AND kind = 'video'",
-            [id],
-            |r| r.get(0),
-        )
-        .expect("video row");
-    let mut data = std::fs::read(&path).expect("video");
-    let mut x: u32 = 0x2545_f491;
-    while data.len() < size {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        data.extend_from_slice(&x.to_le_bytes());
-    }
-    data.truncate(size);
-    std::fs::write(&path, &data).expect("write");
-    let sha = Command::new("sha256sum")
-        .arg(&path)
-        .output()
-        .expect("sha256sum");
-    let sha = String::from_utf8_lossy(&sha.stdout)
-        .split_whitespace()
-        .next()
-        .expect("sha")
-        .to_string();
-    conn.execute(
-        "UPDATE outputs SET size_bytes = ?2, sha256 = ?3 WHERE job_id = ?1 AND kind = 'video'",
-        rusqlite::params![id, size as i64, sha],
-    )
-    .expect("update");
-    data
 }
 
 fn job_count(studio: &Studio) -> i64 {
@@ -253,7 +213,12 @@ async fn a_library_run_imports_once_on_another_workstation() {
         .expect("set a");
     // Above the multipart threshold, so the video goes up in parts.
     let size = 20 * 1024 * 1024;
-    let video = grow_video(&a, &id, size);
+    let video = std::fs::read(grow_run_video(
+        &animatrix_core::store::db_path(a.data_dir()),
+        &id,
+        size,
+    ))
+    .expect("video");
     a.publish(&id).await.expect("publish");
 
     // The video is in the bucket once: the pack beside it leaves it out.

@@ -14,8 +14,10 @@ use std::time::{Duration, Instant};
 pub use animatrix_storage::{Credentials, StorageTarget};
 
 mod http;
+mod run_video;
 
 pub use http::{Fetched, curl};
+pub use run_video::grow_run_video;
 
 /// Version installed by `scripts/garage-setup.sh` (keep the two in step).
 pub const GARAGE_VERSION: &str = "2.5.0";
