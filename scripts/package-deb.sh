@@ -8,7 +8,7 @@ profile=debug
 args=(--debug)
 if [ "${1:-}" = "--release" ]; then profile=release; args=(); fi
 ui/node_modules/.bin/tauri build "${args[@]}" --bundles deb --ci
-deb=$(ls -t "target/$profile/bundle/deb/"*.deb | head -1)
+deb=$(ls -t "${CARGO_TARGET_DIR:-target}/$profile/bundle/deb/"*.deb | head -1)
 contents=$(dpkg-deb -c "$deb")
 for want in " usr/bin/animatrix-studio" " usr/share/applications/Animatrix Studio.desktop"; do
   grep -qF "$want" <<<"$contents" || { echo "package-deb: $want missing from $deb" >&2; exit 1; }

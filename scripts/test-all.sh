@@ -8,6 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 export PATH="$HOME/.cargo/bin:$PATH"
+# The Rust build trees are the biggest environment this command makes (~15 G; ~25 min to build
+# from nothing on 2 cores): like the real-ComfyUI kit and Garage they live in the user's cache
+# dir, so a fresh clone of the repo reuses them. An explicit CARGO_TARGET_DIR / FUZZ_TARGET_DIR
+# wins. Cargo's fingerprints keep a shared tree correct across clones.
+cache="${XDG_CACHE_HOME:-$HOME/.cache}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$cache/animatrix-target}"
+export FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-$cache/animatrix-fuzz-target}"
 start=$(date +%s)
 step() { echo; echo "== $* ($(( $(date +%s) - start ))s)"; }
 
