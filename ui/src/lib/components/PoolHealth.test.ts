@@ -51,7 +51,7 @@ describe('Operator: pool members and per-server metrics', () => {
           vram_total: null,
           vram_free: null,
           metrics: metrics('gpu-b', { runs: 0, completed: 0, failed: 0, failure_rate: 0, per_template: [] }),
-          error: { code: 'server_unreachable', message: 'gpu-b did not answer.', suggestion: '', detail: null },
+          error: { code: 'server_unreachable', message: 'gpu-b did not answer.', suggestion: '', detail: '' },
         }),
       ],
     });
