@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Env, job_id_of};
-use fake_comfy::{FakeComfy, FakeComfyHandle};
+use fake_comfy::{EndpointFault, FakeComfy, FakeComfyHandle};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -79,6 +79,13 @@ async fn pool_commands_manage_members_with_typed_errors() {
     let members = show["members"].as_array().cloned().unwrap_or_default();
     assert_eq!(members.len(), 2);
     assert!(members.iter().all(|m| m["reachable"] == true), "{show}");
+    // Each member carries its GPU (the captures are CPU-only: none) and its run metrics.
+    assert!(
+        members
+            .iter()
+            .all(|m| m["gpu_name"].is_null() && m["metrics"]["runs"] == 0),
+        "{show}"
+    );
 
     let out = env.run(&["pool", "remove", "studio", "bare"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
@@ -142,7 +149,123 @@ async fn doctor_all_checks_every_server_and_fails_on_an_unusable_one() {
         .map(|a| a.iter().filter_map(|r| r["name"].as_str()).collect())
         .unwrap_or_default();
     assert!(names.contains(&"fake") && names.contains(&"bare"), "{all}");
+    assert!(
+        all.as_array()
+            .is_some_and(|a| a.iter().all(|r| r["metrics"]["endpoint"] == r["name"])),
+        "every server's report carries its metrics: {all}"
+    );
     bare.shutdown().await;
     let out = env.run(&["doctor", "--all", "--json"]).await;
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_dry_run_and_templates_take_a_pool_name() {
+    let (env, bare) = env_with_pool().await;
+    let (image, audio) = (
+        common::fixture("character.png"),
+        common::fixture("speech.wav"),
+    );
+    let graph = |endpoint: &'static str| {
+        let (image, audio) = (image.clone(), audio.clone());
+        let env = &env;
+        async move {
+            env.run(&[
+                "graph",
+                "--dry-run",
+                "--json",
+                "--endpoint",
+                endpoint,
+                "audio",
+                "--image",
+                &image,
+                "--audio",
+                &audio,
+                "--prompt",
+                "sings",
+                "--profile",
+                "draft",
+            ])
+            .await
+        }
+    };
+    // The graph is checked on the member the job would be routed to: not `bare` (no model).
+    let out = graph("studio").await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dry: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(dry["server"]["endpoint"], "fake", "{dry}");
+    assert_eq!(dry["server"]["pool"], "studio");
+    assert!(dry["graph"].is_object());
+    assert!(bare.prompts().is_empty() && env.fake.prompts().is_empty());
+
+    // `templates` asks the first member that answers, and says which.
+    let list = env
+        .json(&["templates", "--endpoint", "studio", "--json"])
+        .await;
+    let asked: Vec<(&str, &str)> = list
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| Some((t["endpoint"].as_str()?, t["pool"].as_str()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        !asked.is_empty() && asked.iter().all(|a| *a == ("bare", "studio")),
+        "{list}"
+    );
+    bare.shutdown().await;
+    let text = env.run(&["templates", "--endpoint", "studio"]).await;
+    assert!(text.status.success(), "{}", stderr(&text));
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(
+        text.starts_with("pool studio: fake is the first member of the pool that answers"),
+        "{text}"
+    );
+
+    // No member answers (bare is down, fake refuses its queue): the error names each one.
+    env.fake
+        .faults()
+        .endpoint(EndpointFault::status("/queue", 503));
+    let out = env
+        .run(&["templates", "--endpoint", "studio", "--json"])
+        .await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(error_code(&out), "pool_unreachable");
+    assert!(stderr(&out).contains("bare") && stderr(&out).contains("fake"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_dry_run_explains_a_pool_with_no_ready_member() {
+    let (env, _bare) = env_with_pool().await;
+    env.fake.set_models("diffusion_models", Vec::new());
+    let (image, audio) = (
+        common::fixture("character.png"),
+        common::fixture("speech.wav"),
+    );
+    let out = env
+        .run(&[
+            "graph",
+            "--dry-run",
+            "--json",
+            "--endpoint",
+            "studio",
+            "audio",
+            "--image",
+            &image,
+            "--audio",
+            &audio,
+            "--prompt",
+            "sings",
+            "--profile",
+            "draft",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(error_code(&out), "pool_no_ready_member");
+    let err = stderr(&out);
+    assert!(
+        err.contains("bare: lacks") && err.contains("fake: lacks"),
+        "{err}"
+    );
 }

@@ -43,6 +43,7 @@ app_commands![
     jobs::export_video,
     operator::server_queue,
     operator::metrics,
+    operator::server_metrics,
     operator::open_log_folder,
     demo::demo_settings,
     demo::set_demo_settings,

@@ -4,6 +4,7 @@ use animatrix_comfy::DoctorReport;
 use animatrix_common::UserError;
 use animatrix_core::api::ServerQueue;
 use animatrix_core::jobs::metrics::Metrics;
+use animatrix_core::jobs::server_metrics::ServerMetrics;
 use tauri::State;
 
 use super::explain;
@@ -46,6 +47,17 @@ pub async fn metrics(state: State<'_, AppState>, days: i64) -> Result<Metrics, U
         .metrics(days)
         .await
         .map_err(|e| explain("metrics", e))
+}
+
+/// Every server's runs, failure rate and median run time per template, from the history.
+#[tauri::command]
+#[specta::specta]
+pub async fn server_metrics(state: State<'_, AppState>) -> Result<Vec<ServerMetrics>, UserError> {
+    state
+        .studio()?
+        .server_metrics()
+        .await
+        .map_err(|e| explain("server_metrics", e))
 }
 
 #[tauri::command]

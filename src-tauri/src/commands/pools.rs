@@ -4,6 +4,7 @@
 
 use animatrix_common::UserError;
 use animatrix_core::api::{PoolDetail, WaitEstimate};
+use animatrix_core::jobs::JobInput;
 use animatrix_core::pools::{PoolSettings, PoolView};
 use serde::Deserialize;
 use tauri::State;
@@ -107,7 +108,7 @@ pub async fn set_default_target(state: State<'_, AppState>, name: String) -> Res
         .map_err(|e| explain("set_default_target", e))
 }
 
-/// The pool with each member's reachability and queue (Operator view).
+/// The pool with each member's reachability, queue, GPU, VRAM and metrics (Operator view).
 #[tauri::command]
 #[specta::specta]
 pub async fn pool_detail(
@@ -121,8 +122,9 @@ pub async fn pool_detail(
         .map_err(|e| explain("pool_detail", e))
 }
 
-/// The expected wait before a job of `template` at `profile` starts on `target` (the default
-/// target when `null`), and whether the composer warns before Generate.
+/// The expected wait before a job of `template` at `profile` with the composer's `inputs`
+/// starts on `target` (the default target when `null`), uploads of inputs a server lacks
+/// included, and whether the composer warns before Generate.
 #[tauri::command]
 #[specta::specta]
 pub async fn wait_estimate(
@@ -130,10 +132,11 @@ pub async fn wait_estimate(
     target: Option<String>,
     template: String,
     profile: String,
+    inputs: Vec<JobInput>,
 ) -> Result<WaitEstimate, UserError> {
     let studio = state.studio()?;
     studio
-        .wait_estimate(target.as_deref(), &template, &profile)
+        .wait_estimate(target.as_deref(), &template, &profile, &inputs)
         .await
         .map_err(|e| explain("wait_estimate", e))
 }

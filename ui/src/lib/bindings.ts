@@ -56,17 +56,18 @@ async setDefaultTarget(name: string) : Promise<null> {
     return await TAURI_INVOKE("set_default_target", { name });
 },
 /**
- * The pool with each member's reachability and queue (Operator view).
+ * The pool with each member's reachability, queue, GPU, VRAM and metrics (Operator view).
  */
 async poolDetail(name: string) : Promise<PoolDetail> {
     return await TAURI_INVOKE("pool_detail", { name });
 },
 /**
- * The expected wait before a job of `template` at `profile` starts on `target` (the default
- * target when `null`), and whether the composer warns before Generate.
+ * The expected wait before a job of `template` at `profile` with the composer's `inputs`
+ * starts on `target` (the default target when `null`), uploads of inputs a server lacks
+ * included, and whether the composer warns before Generate.
  */
-async waitEstimate(target: string | null, template: string, profile: string) : Promise<WaitEstimate> {
-    return await TAURI_INVOKE("wait_estimate", { target, template, profile });
+async waitEstimate(target: string | null, template: string, profile: string, inputs: JobInput[]) : Promise<WaitEstimate> {
+    return await TAURI_INVOKE("wait_estimate", { target, template, profile, inputs });
 },
 /**
  * Reachable, signed in, version, GPU, VRAM, queue: one server's health (the default when
@@ -132,6 +133,12 @@ async serverQueue(endpoint: string | null) : Promise<ServerQueue> {
 },
 async metrics(days: number) : Promise<Metrics> {
     return await TAURI_INVOKE("metrics", { days });
+},
+/**
+ * Every server's runs, failure rate and median run time per template, from the history.
+ */
+async serverMetrics() : Promise<ServerMetrics[]> {
+    return await TAURI_INVOKE("server_metrics");
 },
 async openLogFolder() : Promise<null> {
     return await TAURI_INVOKE("open_log_folder");
@@ -730,7 +737,16 @@ export type MemberHealth = { endpoint: string; base_url: string; reachable: bool
 /**
  * Prompts on the server (running and pending, everyone's).
  */
-queue: number | null; error: UserError | null }
+queue: number | null; 
+/**
+ * The server's first GPU and its VRAM in bytes, from `/system_stats` (`None` when it did
+ * not say: unreachable, or a CPU-only server).
+ */
+gpu_name: string | null; vram_total: number | null; vram_free: number | null; 
+/**
+ * This server's runs, failure rate and median run time per template, from our history.
+ */
+metrics: ServerMetrics; error: UserError | null }
 export type MemberStatus = 
 /**
  * Can run the job; it would start after `wait_seconds`.
@@ -974,7 +990,29 @@ export type Relation =
  * enum, validated to the snake_case identifiers manifests use.
  */
 export type Role = string
+/**
+ * One server's history (demo runs never count: they never touched a server).
+ */
+export type ServerMetrics = { endpoint: string; 
+/**
+ * Runs that ended on this server: completed, failed or cancelled.
+ */
+runs: number; completed: number; failed: number; 
+/**
+ * failed / (completed + failed); cancelled runs are the user's choice, not a failure.
+ */
+failure_rate: number; 
+/**
+ * Per template name, by name.
+ */
+per_template: ServerTemplateMetrics[] }
 export type ServerQueue = { endpoint: string; items: QueueEntry[] }
+export type ServerTemplateMetrics = { template_name: string; runs: number; completed: number; failed: number; failure_rate: number; 
+/**
+ * Median seconds from started to finished over completed runs (the upper middle of an
+ * even count, as routing's run-time estimate takes it); `None` before the first one.
+ */
+median_run_s: number | null }
 /**
  * Argument of `set_storage` and `test_storage`, as Settings > Storage builds it.
  * No `Debug`: it carries the secret, which must never reach a log line.

@@ -2,6 +2,12 @@
 // lives here; the wait, readiness and the warning threshold are the core's (`wait_estimate`).
 import type { EndpointView, PoolView, WaitEstimate } from './bindings';
 
+/**
+ * How often the composer asks for the wait again while nothing changes: other users' prompts
+ * come and go. Each ask costs every member a `/queue` call, so not faster than this.
+ */
+export const ESTIMATE_REFRESH_MS = 5000;
+
 export type TargetOption = {
   /** `null`: the default target. */
   value: string | null;

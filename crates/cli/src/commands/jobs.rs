@@ -26,15 +26,23 @@ pub async fn run(studio: &Studio, cmd: Command, g: &Global) -> Result<(), Failur
                 ));
             }
             let mut req = request::build(studio, job, g.endpoint.clone())?;
+            let mut server = None;
             if g.offline {
                 req.target = None;
             } else {
-                // Fail early with the server's reason if it is unusable.
-                studio.test_endpoint(req.target.as_deref()).await?;
+                // A pool stands for the member this job would be routed to (or fails saying
+                // why no member can take it); fail early if that server is unusable.
+                let s = studio.resolve_for_request(&req).await?;
+                if let (Some(pool), false) = (&s.pool, json) {
+                    eprintln!("pool {pool}: checked on {} ({})", s.endpoint, s.why);
+                }
+                studio.test_endpoint(Some(&s.endpoint)).await?;
+                server = Some(s);
             }
             let dry = studio.dry_run(req).await?;
             if json {
                 print_json(&serde_json::json!({
+                    "server": server,
                     "template": dry.template,
                     "version": dry.version,
                     "resolved_seed": dry.bound.resolved_seed,

@@ -75,6 +75,15 @@ pub async fn run(studio: &Studio, cmd: PoolCmd, json: bool) -> Result<(), Failur
                     ),
                     (None, None) => println!("member        {:<20} {}", m.endpoint, m.base_url),
                 }
+                if let Some(g) = &m.gpu_name {
+                    let gib = |b: Option<u64>| b.unwrap_or(0) as f64 / 1024f64.powi(3);
+                    println!(
+                        "  GPU         {g} ({:.1} GiB free of {:.1} GiB)",
+                        gib(m.vram_free),
+                        gib(m.vram_total)
+                    );
+                }
+                super::server::print_metrics(&m.metrics);
             }
             Ok(())
         }

@@ -3,6 +3,7 @@
 use animatrix_comfy::DoctorReport;
 use animatrix_common::{ErrorCode, UserError};
 use animatrix_core::Studio;
+use animatrix_core::jobs::server_metrics::ServerMetrics;
 use serde_json::json;
 
 use crate::exit::Failure;
@@ -20,12 +21,15 @@ pub async fn doctor(studio: &Studio, endpoint: Option<String>, json: bool) -> Re
 }
 
 /// `doctor --all`: every server, one report each; exits with the first unusable one's class.
+/// Each server's runs, failure rate and median run time per template come with its report.
 pub async fn doctor_all(studio: &Studio, json: bool) -> Result<(), Failure> {
     let reports = studio.test_all_endpoints().await?;
+    let metrics = studio.server_metrics().await?;
+    let metrics_of = |name: &str| metrics.iter().find(|m| m.endpoint == name);
     if json {
         let v: Vec<_> = reports
             .iter()
-            .map(|(name, report)| json!({ "name": name, "report": report }))
+            .map(|(name, report)| json!({ "name": name, "report": report, "metrics": metrics_of(name) }))
             .collect();
         print_json(&v);
     } else {
@@ -34,6 +38,9 @@ pub async fn doctor_all(studio: &Studio, json: bool) -> Result<(), Failure> {
                 println!();
             }
             print_report(name, report);
+            if let Some(m) = metrics_of(name) {
+                print_metrics(m);
+            }
         }
     }
     reports
@@ -75,6 +82,32 @@ fn print_report(name: &str, report: &DoctorReport) {
     println!("usable        {}", yes(report.usable));
 }
 
+/// "runs          12 (2 failed, 17 %)" and one line per template with its median run time.
+pub fn print_metrics(m: &ServerMetrics) {
+    if m.runs == 0 {
+        println!("runs          none yet");
+        return;
+    }
+    println!(
+        "runs          {} ({} failed, {:.0} %)",
+        m.runs,
+        m.failed,
+        m.failure_rate * 100.0
+    );
+    for t in &m.per_template {
+        let median = t.median_run_s.map_or_else(
+            || "no completed run".to_string(),
+            |s| format!("median {s:.1} s"),
+        );
+        println!(
+            "  {:<22} {} runs, {:.0} % failed, {median}",
+            t.template_name,
+            t.runs,
+            t.failure_rate * 100.0
+        );
+    }
+}
+
 /// The report is already printed; the exit code says "not usable".
 fn verdict(report: &DoctorReport) -> Result<(), Failure> {
     if report.usable {
@@ -100,10 +133,18 @@ pub async fn templates(
     json: bool,
 ) -> Result<(), Failure> {
     let list = studio.templates();
+    let mut pool = None;
     let preflight = if offline {
         None
     } else {
-        let result = studio.preflight(endpoint.as_deref()).await?;
+        // A pool is asked through its first member that answers (all members of a pool are
+        // meant to be alike; `pool show` and the operator view compare them).
+        let server = studio.resolve_for_catalog(endpoint.as_deref()).await?;
+        if let (Some(p), false) = (&server.pool, json) {
+            println!("pool {p}: {}", server.why);
+        }
+        pool = server.pool;
+        let result = studio.preflight(Some(&server.endpoint)).await?;
         // An unreachable server is the command's failure (exit 3), after nothing is printed.
         if let Some(e) = result.error {
             return Err(Failure::from_user_error(e));
@@ -124,6 +165,7 @@ pub async fn templates(
                 json!({
                     "template": t,
                     "endpoint": preflight.as_ref().map(|p| p.endpoint.clone()),
+                    "pool": pool,
                     "preflight": report_of(&t.name, &t.version),
                 })
             })

@@ -12,8 +12,10 @@ mod jobs;
 mod operator;
 mod plan;
 mod pools;
+mod resolve;
 mod sharing;
 mod templates;
+mod wait;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,8 +24,10 @@ pub use gallery::{CardPage, JobCard, JobDetail};
 pub use inputs::{ImportedInput, ProbedPath, probe_path};
 pub use jobs::DryRun;
 pub use operator::{AppInfo, QueueEntry, ServerQueue};
-pub use pools::{MemberHealth, PoolDetail, WaitEstimate};
+pub use pools::{MemberHealth, PoolDetail};
+pub use resolve::ResolvedServer;
 pub use templates::PreflightResult;
+pub use wait::WaitEstimate;
 
 use crate::jobs::Engine;
 use crate::store::Db;

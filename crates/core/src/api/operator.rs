@@ -9,6 +9,7 @@ use crate::CoreError;
 use crate::demo::DemoSettings;
 use crate::jobs::metrics::{self, Metrics, StorageUsed};
 use crate::jobs::repo;
+use crate::jobs::server_metrics::{self, ServerMetrics};
 use crate::store::off_thread;
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -99,6 +100,34 @@ impl Studio {
     pub async fn metrics(&self, days: i64) -> Result<Metrics, CoreError> {
         let days = days.clamp(1, 3650);
         self.db().read(move |c| metrics::compute(c, days)).await
+    }
+
+    /// Every configured server's runs, failure rate and median run time per template, from
+    /// the run history, in the order of `list_endpoints` (the operator view's per-server
+    /// metrics; `pool show` and `doctor --all` show the same numbers).
+    pub async fn server_metrics(&self) -> Result<Vec<ServerMetrics>, CoreError> {
+        let names: Vec<String> = self
+            .list_endpoints()
+            .await?
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        self.db()
+            .read(move |c| {
+                names
+                    .iter()
+                    .map(|n| server_metrics::for_endpoint(c, n))
+                    .collect()
+            })
+            .await
+    }
+
+    /// One server's metrics (a pool member's row in `pool_detail`).
+    pub(crate) async fn metrics_of(&self, endpoint: &str) -> Result<ServerMetrics, CoreError> {
+        let endpoint = endpoint.to_string();
+        self.db()
+            .read(move |c| server_metrics::for_endpoint(c, &endpoint))
+            .await
     }
 }
 

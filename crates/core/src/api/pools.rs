@@ -1,5 +1,6 @@
-//! Server pools: create, add, remove, list, show, delete, settings, default target, and the
-//! expected wait before Generate. One surface for the window and the CLI.
+//! Server pools: create, add, remove, list, show (members' health, GPU and metrics), delete,
+//! settings, default target. One surface for the window and the CLI (the wait before
+//! Generate is `wait.rs`).
 
 use std::time::Duration;
 
@@ -9,8 +10,7 @@ use tracing::info;
 
 use super::Studio;
 use crate::config::endpoints as ep;
-use crate::jobs::engine::pool::JobShape;
-use crate::pools::route::{MemberEstimate, MemberStatus, short_wait, wait_words};
+use crate::jobs::server_metrics::ServerMetrics;
 use crate::pools::{PoolSettings, PoolView, Target, store as pools};
 use crate::{CoreError, store};
 
@@ -25,6 +25,13 @@ pub struct MemberHealth {
     pub reachable: bool,
     /// Prompts on the server (running and pending, everyone's).
     pub queue: Option<u32>,
+    /// The server's first GPU and its VRAM in bytes, from `/system_stats` (`None` when it did
+    /// not say: unreachable, or a CPU-only server).
+    pub gpu_name: Option<String>,
+    pub vram_total: Option<u64>,
+    pub vram_free: Option<u64>,
+    /// This server's runs, failure rate and median run time per template, from our history.
+    pub metrics: ServerMetrics,
     pub error: Option<UserError>,
 }
 
@@ -33,28 +40,6 @@ pub struct MemberHealth {
 pub struct PoolDetail {
     pub pool: PoolView,
     pub members: Vec<MemberHealth>,
-}
-
-/// What the composer shows beside Generate for the current settings.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
-pub struct WaitEstimate {
-    /// The server or pool name.
-    pub target: String,
-    pub is_pool: bool,
-    pub members: Vec<MemberEstimate>,
-    /// Members that can run this template and profile now.
-    pub ready: u32,
-    /// Prompts ahead on the member the job would go to.
-    pub queue: Option<u32>,
-    /// Expected wait before the job starts on that member.
-    pub wait_seconds: Option<f64>,
-    /// "~2 min wait on gpu-b".
-    pub summary: String,
-    /// The wait passes the pool's threshold: the composer warns before Generate.
-    pub warn: bool,
-    /// What the warning says, when `warn`.
-    pub warning: Option<String>,
-    pub threshold_seconds: u32,
 }
 
 impl Studio {
@@ -202,14 +187,21 @@ impl Studio {
             .unwrap_or_default();
         let asked = tokio::time::timeout(HEALTH_BUDGET, async {
             let conn = self.engine().connection(Some(endpoint)).await?;
-            let q = conn.client.queue().await?;
-            Ok::<_, CoreError>(q.queue_running.len() + q.queue_pending.len())
+            // The queue decides reachability; the GPU is extra (an old server without
+            // `/system_stats` is still usable), so its failure only leaves the GPU unknown.
+            let (queue, stats) = tokio::join!(conn.client.queue(), conn.client.system_stats());
+            let q = queue?;
+            let gpu = stats
+                .ok()
+                .and_then(|s| s.gpu().map(|d| (d.name.clone(), d.vram_total, d.vram_free)));
+            Ok::<_, CoreError>((q.queue_running.len() + q.queue_pending.len(), gpu))
         })
         .await;
-        let (queue, error) = match asked {
-            Ok(Ok(n)) => (Some(u32::try_from(n).unwrap_or(u32::MAX)), None),
-            Ok(Err(e)) => (None, Some(e.explain())),
+        let (queue, gpu, error) = match asked {
+            Ok(Ok((n, gpu))) => (Some(u32::try_from(n).unwrap_or(u32::MAX)), gpu, None),
+            Ok(Err(e)) => (None, None, Some(e.explain())),
             Err(_) => (
+                None,
                 None,
                 Some(
                     CoreError::PoolUnreachable {
@@ -220,89 +212,29 @@ impl Studio {
                 ),
             ),
         };
+        // History is local: a store error here is rare and not the member's health, so it
+        // shows as empty metrics rather than hiding the member.
+        let metrics = match self.metrics_of(endpoint).await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(endpoint, error = %e, "server metrics unavailable");
+                crate::jobs::server_metrics::empty(endpoint)
+            }
+        };
+        let (gpu_name, vram_total, vram_free) = match gpu {
+            Some((n, t, f)) => (Some(n), Some(t), Some(f)),
+            None => (None, None, None),
+        };
         MemberHealth {
             endpoint: endpoint.to_string(),
             base_url,
             reachable: error.is_none(),
             queue,
+            gpu_name,
+            vram_total,
+            vram_free,
+            metrics,
             error,
         }
-    }
-
-    /// The expected wait before a job of `template` at `profile` would start on `target` (the
-    /// default target when `None`): what the composer shows beside Generate, and whether it
-    /// passes the pool's warning threshold. Measured exactly as routing measures (same rule).
-    pub async fn wait_estimate(
-        &self,
-        target: Option<&str>,
-        template: &str,
-        profile: &str,
-    ) -> Result<WaitEstimate, CoreError> {
-        let target = self.engine().target(target).await?;
-        let t = self.engine().catalog().latest(template)?;
-        let shape = JobShape {
-            template: t.manifest().name.clone(),
-            version: t.manifest().version.to_string(),
-            profile: profile.to_string(),
-            frames: 0,
-            uploads: Vec::new(),
-        };
-        let (pool, is_pool) = match &target {
-            Target::Pool(p) => (p.clone(), true),
-            // One server is a pool of one with the default threshold.
-            Target::Endpoint(e) => (
-                PoolView {
-                    name: e.name.clone(),
-                    members: vec![e.name.clone()],
-                    settings: PoolSettings::default(),
-                    is_default: e.is_default,
-                },
-                false,
-            ),
-        };
-        let members = self.engine().estimate_members(&pool, &shape, &[]).await;
-        let decision = crate::pools::route::decide(&members);
-        let best = decision
-            .as_ref()
-            .and_then(|d| members.iter().find(|m| m.endpoint == d.order[0]));
-        let (queue, wait_seconds) = match best.map(|m| &m.status) {
-            Some(MemberStatus::Ready {
-                ahead,
-                wait_seconds,
-                ..
-            }) => (Some(*ahead), Some(*wait_seconds)),
-            _ => (None, None),
-        };
-        let threshold = pool.settings.wait_warning_seconds;
-        let summary = match (best, wait_seconds) {
-            (Some(b), Some(w)) => format!("{} on {}", wait_words(w), b.endpoint),
-            _ => "no server can run this now".to_string(),
-        };
-        let warn = wait_seconds.is_some_and(|w| w > f64::from(threshold));
-        let warning = match (warn, best, wait_seconds) {
-            (true, Some(b), Some(w)) => Some(format!(
-                "The expected wait is {} on {}, more than the {} set for {}.",
-                short_wait(w),
-                b.endpoint,
-                short_wait(f64::from(threshold)),
-                pool.name
-            )),
-            _ => None,
-        };
-        Ok(WaitEstimate {
-            target: pool.name.clone(),
-            is_pool,
-            ready: members
-                .iter()
-                .filter(|m| matches!(m.status, MemberStatus::Ready { .. }))
-                .count() as u32,
-            members,
-            queue,
-            wait_seconds,
-            summary,
-            warn,
-            warning,
-            threshold_seconds: threshold,
-        })
     }
 }

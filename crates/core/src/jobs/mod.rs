@@ -16,6 +16,7 @@ mod prepare;
 pub mod progress;
 pub mod repo;
 mod run;
+pub mod server_metrics;
 
 pub use binding::{
     InputDecl, attached, declarations as input_declarations, media_facts as driving_media_facts,

@@ -378,7 +378,7 @@ fn not_ready_reason(report: &PreflightReport, profile: &str) -> Option<String> {
     )
 }
 
-fn no_member(pool: &PoolView, estimates: &[MemberEstimate]) -> CoreError {
+pub(crate) fn no_member(pool: &PoolView, estimates: &[MemberEstimate]) -> CoreError {
     let reasons: Vec<String> = estimates
         .iter()
         .filter_map(|e| match &e.status {
