@@ -149,6 +149,12 @@ describe('Operator', () => {
     const events = await screen.findByTestId('operator-events');
     await waitFor(() => expect(events.textContent).toMatch(/Prompt zz-99 accepted by the server \(number 3\)/));
     expect(events.textContent).toMatch(/Failed: Out of memory\. \(server_out_of_memory\)/);
+
+    // Refresh asks the self-loading cards (pools, per-server metrics) again with the rest.
+    const before = api.serverMetrics.mock.calls.length;
+    await waitFor(() => expect(screen.getByTestId('operator-refresh').hasAttribute('disabled')).toBe(false));
+    await fireEvent.click(screen.getByTestId('operator-refresh'));
+    await waitFor(() => expect(api.serverMetrics.mock.calls.length).toBe(before + 1));
   });
 });
 
