@@ -143,3 +143,19 @@ pub async fn shot(app: &AppSession, name: &str) {
         .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
     eprintln!("screenshot: {}", path.display());
 }
+
+/// Turns the operator view on in Settings and opens it. Settings' sections finish loading at
+/// their own pace and can move the toggle under the pointer between WebDriver's scroll and its
+/// click: click until the checkbox is on.
+pub async fn open_operator_view(app: &AppSession) {
+    app.click("nav-settings").await.expect("Settings");
+    for _ in 0..5 {
+        let toggle = app.find("operator-toggle").await.expect("operator toggle");
+        if toggle.prop("checked").await.expect("checked").as_deref() == Some("true") {
+            break;
+        }
+        toggle.click().await.expect("click the operator toggle");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.click("nav-operator").await.expect("Operator");
+}

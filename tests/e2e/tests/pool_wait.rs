@@ -7,9 +7,9 @@
 
 use std::time::Duration;
 
-use animatrix_core::jobs::JobRequest;
+use animatrix_core::jobs::{JobRequest, JobState};
 use animatrix_core::pools::PoolSettings;
-use animatrix_e2e::gallery::{card_ids, new_card, shot};
+use animatrix_e2e::gallery::{RUN_LIMIT, card_ids, new_card, open_operator_view, shot};
 use animatrix_e2e::studio_env::{StudioEnv, fixture};
 use animatrix_e2e::window::{self, testid_css};
 use fake_comfy::PromptFault;
@@ -66,8 +66,9 @@ async fn the_wait_warning_shows_when_the_pools_queue_is_long() {
     // the expected wait is minutes.
     fake.faults()
         .on_every_prompt(PromptFault::default().hang_before_start());
+    let mut queued = Vec::new();
     for n in 0..2 {
-        studio.submit(queued_request(n)).await.expect("queued run");
+        queued.push(studio.submit(queued_request(n)).await.expect("queued run"));
     }
     assert!(
         fake.wait_until(window::WAIT, |f| f.prompts().len() >= 2)
@@ -115,4 +116,36 @@ async fn the_wait_warning_shows_when_the_pools_queue_is_long() {
     fake.faults().release_hangs();
     let record = env.studio().job(&job).await.expect("stored");
     assert_eq!(record.request.target.as_deref(), Some("studio"));
+
+    // The operator view: the pool's member with its GPU and its history (the three runs).
+    for id in queued.iter().chain([&job]) {
+        let done = tokio::time::timeout(RUN_LIMIT, studio.wait(id))
+            .await
+            .expect("in time")
+            .expect("wait");
+        assert_eq!(done.state, JobState::Completed, "{:?}", done.error);
+    }
+    open_operator_view(app).await;
+    let member = "[data-testid=\"pool-member\"][data-endpoint=\"fake\"]";
+    let gpu = app
+        .find_css_within(
+            &format!("{member} {}", testid_css("pool-member-gpu")),
+            Duration::from_secs(30),
+        )
+        .await
+        .expect("the pool's member in the operator view")
+        .text()
+        .await
+        .expect("gpu");
+    assert!(gpu.contains("RTX"), "{gpu:?}");
+    let totals = "[data-testid=\"pool-member-metrics\"][data-endpoint=\"fake\"] [data-testid=\"server-metrics-total\"]";
+    let total = app
+        .find_css_within(totals, Duration::from_secs(30))
+        .await
+        .expect("the member's metrics")
+        .text()
+        .await
+        .expect("metrics");
+    assert!(total.starts_with("3 runs, 0 failed"), "{total:?}");
+    shot(app, "operator-pool").await;
 }

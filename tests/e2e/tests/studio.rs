@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use animatrix_core::Studio;
 use animatrix_e2e::gallery::{
-    RUN_LIMIT, card_css, card_ids, close_run, new_card, open_and_play, press_escape, shot,
-    wait_state,
+    RUN_LIMIT, card_css, card_ids, close_run, new_card, open_and_play, open_operator_view,
+    press_escape, shot, wait_state,
 };
 use animatrix_e2e::studio_env::{Latencies, StudioEnv};
 use animatrix_e2e::window::{self, AppSession, LaunchOptions, testid_css};
@@ -449,17 +449,7 @@ async fn mix_settings_operator_and_demo_export() {
     shot(app, "settings-tested").await;
 
     // --- Operator view: health, templates ready on the fake, our job <-> prompt id, events.
-    // Settings' sections finish loading at their own pace and can move the toggle under the
-    // pointer between WebDriver's scroll and its click: click until the checkbox is on.
-    for _ in 0..5 {
-        let toggle = app.find("operator-toggle").await.expect("operator toggle");
-        if toggle.prop("checked").await.expect("checked").as_deref() == Some("true") {
-            break;
-        }
-        toggle.click().await.expect("click the operator toggle");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    app.click("nav-operator").await.expect("Operator");
+    open_operator_view(app).await;
     app.find("operator-health").await.expect("health");
     let mix_template = studio
         .studios()
