@@ -20,6 +20,7 @@ mod play;
 mod sample;
 pub mod settings;
 
+pub(crate) use export::export_leaving_out;
 pub use export::{ExportOptions, ExportSummary, export};
 pub use format::{PACK_EXTENSION, PACK_FORMAT, PACK_VERSION, PackManifest};
 pub use import::{ImportLimits, ImportSummary, ImportedRun, import, import_with_limits, inspect};

@@ -2,10 +2,11 @@
 //! objects (the video would otherwise be in the bucket twice, once to stream and once inside
 //! the pack), and put back together on import.
 //!
-//! The pack's manifest is left untouched, so it still lists the detached members with their
-//! sizes and sha256: the import rebuilds a whole pack from the stripped one and the downloaded
-//! objects, and the demo-pack importer then verifies every member as it does for any pack (a
-//! changed video object is refused as tampered, all or nothing).
+//! The exporter writes the pack without them (`demo::export_leaving_out`), but its manifest
+//! still lists them with their sizes and sha256: the import rebuilds a whole pack from the
+//! stripped one and the downloaded objects, and the demo-pack importer then verifies every
+//! member as it does for any pack (a changed video object is refused as tampered, all or
+//! nothing).
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -25,6 +26,8 @@ const MAX_MANIFEST_BYTES: u64 = 32 << 20;
 
 /// A file published beside the pack: its object name, size and sha256 (as the run recorded it).
 pub(crate) struct Media {
+    /// Where the run keeps it (the path its output row records).
+    pub local: PathBuf,
     pub object: String,
     pub size: u64,
     pub sha256: String,
@@ -75,26 +78,6 @@ pub(crate) fn detached_members(
         }
     }
     Ok(found)
-}
-
-/// Copies `full` to `out` without the `detached` members (entries are copied raw: nothing is
-/// recompressed), through a partial file renamed into place.
-pub(crate) fn strip(full: &Path, out: &Path, detached: &[Detached]) -> Result<(), CoreError> {
-    let skip: HashSet<&[u8]> = detached.iter().map(|d| d.member.as_bytes()).collect();
-    let mut zip = open(full)?;
-    let partial = partial_of(out);
-    let result = (|| {
-        let mut w = writer(&partial)?;
-        for i in 0..zip.len() {
-            let entry = zip.by_index_raw(i).map_err(|e| corrupt(full, e))?;
-            if skip.contains(entry.name_raw()) {
-                continue;
-            }
-            w.raw_copy_file(entry).map_err(|e| corrupt(&partial, e))?;
-        }
-        finish(w, &partial)
-    })();
-    place(result, &partial, out)
 }
 
 /// Writes to `out` the pack `stripped` with `media` (a detached member and the downloaded

@@ -13,6 +13,7 @@
 //! id is recorded before its first part; the next publish (or unpublish) aborts an upload a
 //! kill left open, so its parts are not kept (and billed) forever.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -121,7 +122,6 @@ fn prepare(studio: &Studio, job_id: &str) -> Result<Prepared, CoreError> {
     );
     let pack = scratch.join(PACK_NAME);
     if !pack.is_file() {
-        let full = scratch.join(format!("whole-{PACK_NAME}"));
         let opts = demo::ExportOptions {
             label: Some(format!("Team library ({location})")),
             include_endpoint: false,
@@ -129,11 +129,16 @@ fn prepare(studio: &Studio, job_id: &str) -> Result<Prepared, CoreError> {
             // bucket's copy is recognised (by size) and not sent twice.
             created_at: Some(job.times.finished_at.unwrap_or(job.times.created_at)),
         };
-        demo::export(studio, std::slice::from_ref(&job.id), &full, &opts)?;
-        let detached = pack::detached_members(&full, &run_dir, &media)?;
-        let stripped = pack::strip(&full, &pack, &detached);
-        let _ = std::fs::remove_file(&full);
-        stripped?;
+        // The video and poster are listed in the pack but not copied into it: they go up
+        // beside it (once), and a library import puts them back before verifying.
+        let leave_out: HashSet<PathBuf> = media.iter().map(|m| m.local.clone()).collect();
+        demo::export_leaving_out(
+            studio,
+            std::slice::from_ref(&job.id),
+            &pack,
+            &opts,
+            &leave_out,
+        )?;
     }
     let detached = pack::detached_members(&pack, &run_dir, &media)?;
     paths.push(pack);
@@ -179,6 +184,7 @@ fn published_media(db: &Db, job: &JobRecord) -> Result<Vec<Media>, CoreError> {
             continue;
         };
         media.push(Media {
+            local: PathBuf::from(local),
             object: name,
             size: o.size_bytes.max(0) as u64,
             sha256: o.sha256.clone(),

@@ -56,6 +56,19 @@ pub fn export(
     out: &Path,
     opts: &ExportOptions,
 ) -> Result<ExportSummary, CoreError> {
+    export_leaving_out(studio, job_ids, out, opts, &HashSet::new())
+}
+
+/// [`export`], with the files in `leave_out` (local paths, as the runs record them) listed in
+/// the manifest with their size and sha256 but not written: a published run ships its video
+/// and poster beside the pack, and the library import puts them back before the usual checks.
+pub(crate) fn export_leaving_out(
+    studio: &Studio,
+    job_ids: &[String],
+    out: &Path,
+    opts: &ExportOptions,
+    leave_out: &HashSet<PathBuf>,
+) -> Result<ExportSummary, CoreError> {
     if job_ids.is_empty() {
         return Err(CoreError::InvalidSetting {
             key: "runs".into(),
@@ -75,7 +88,7 @@ pub fn export(
         ".{file_name}.{}.partial",
         uuid::Uuid::new_v4().simple()
     ));
-    let written = write_pack(&partial, &runs, opts);
+    let written = write_pack(&partial, &runs, opts, leave_out);
     let (members, uncompressed) = match written {
         Ok(w) => w,
         Err(e) => {

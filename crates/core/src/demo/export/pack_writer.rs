@@ -1,7 +1,7 @@
 //! The zip itself: members written with their size and sha256 recorded for the manifest,
 //! already-compressed media stored as is, every JSON member scrubbed of the server's address.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -72,13 +72,17 @@ impl PackWriter {
         Ok(())
     }
 
-    fn add_file(&mut self, name: &str, src: &Path) -> Result<(), CoreError> {
+    /// Adds `src` as member `name`; with `write == false` the member is only listed (size and
+    /// sha256 in the manifest) and its bytes travel beside the pack.
+    fn add_file(&mut self, name: &str, src: &Path, write: bool) -> Result<(), CoreError> {
         let mut f = File::open(src).map_err(|e| CoreError::io(src, e))?;
         let size = f.metadata().map_err(|e| CoreError::io(src, e))?.len();
-        let opts = Self::options(name, size);
-        self.zip
-            .start_file(name, opts)
-            .map_err(|e| self.zip_err(e))?;
+        if write {
+            let opts = Self::options(name, size);
+            self.zip
+                .start_file(name, opts)
+                .map_err(|e| self.zip_err(e))?;
+        }
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 256 * 1024];
         let mut total = 0u64;
@@ -88,9 +92,11 @@ impl PackWriter {
                 break;
             }
             hasher.update(&buf[..n]);
-            self.zip
-                .write_all(&buf[..n])
-                .map_err(|e| CoreError::io(&self.path, e))?;
+            if write {
+                self.zip
+                    .write_all(&buf[..n])
+                    .map_err(|e| CoreError::io(&self.path, e))?;
+            }
             total += n as u64;
         }
         self.members.push(PackMember {
@@ -115,6 +121,7 @@ pub(super) fn write_pack(
     path: &Path,
     runs: &[RunExport],
     opts: &ExportOptions,
+    leave_out: &HashSet<PathBuf>,
 ) -> Result<(usize, u64), CoreError> {
     let file = File::create(path).map_err(|e| CoreError::io(path, e))?;
     let mut w = PackWriter {
@@ -126,7 +133,7 @@ pub(super) fn write_pack(
     for run in runs {
         let dir = format!("{RUNS_DIR}/{}", safe_component(&run.record.job.id));
         for (member, src) in &run.files {
-            w.add_file(&format!("{dir}/{member}"), src)?;
+            w.add_file(&format!("{dir}/{member}"), src, !leave_out.contains(src))?;
         }
         // Outputs and inputs must be what the database says they are: a file changed on disk
         // since the run would otherwise travel under a checksum that lies.
