@@ -120,6 +120,7 @@ async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Re
                 crate::faults::ExpectedAuth::Basic { .. } => "Basic realm=\"comfyui\"",
                 _ => "Bearer",
             };
+            drain(req.into_body()).await;
             return (
                 StatusCode::UNAUTHORIZED,
                 [
@@ -140,9 +141,13 @@ async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Re
             json_bytes(StatusCode::OK, "{\"truncated\": [1, 2, {\"oops\"")
         }
         Some(EndpointFaultKind::Status(code)) => {
+            drain(req.into_body()).await;
             empty(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
         }
-        Some(EndpointFaultKind::Body(body)) => canned::canned(body),
+        Some(EndpointFaultKind::Body(body)) => {
+            drain(req.into_body()).await;
+            canned::canned(body)
+        }
         Some(EndpointFaultKind::Hang) => canned::hang(&shared).await,
         Some(EndpointFaultKind::Trickle {
             every,
@@ -159,4 +164,20 @@ async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Re
         }
         None => next.run(req).await,
     }
+}
+
+/// How long a refusal keeps reading what the client is still sending.
+const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Reads and drops the rest of a refused request's body before answering, as nginx (lingering
+/// close) and aiohttp do: a server that closes while the client is still sending a large upload
+/// makes the client see a broken pipe instead of the 401/413 it answered, a race the real
+/// servers avoid and the tests of those answers must not depend on. Bounded in time.
+pub(crate) async fn drain(body: Body) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let _ = tokio::time::timeout(DRAIN_LIMIT, async {
+        while let Some(Ok(_)) = stream.next().await {}
+    })
+    .await;
 }

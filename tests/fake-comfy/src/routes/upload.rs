@@ -88,6 +88,15 @@ pub(crate) async fn upload_image(
         .and_then(|v| v.parse().ok());
     if force_413 || declared.is_some_and(|n| n > max) {
         let actual = declared.unwrap_or(max + 1);
+        if let Ok(mut m) = multipart {
+            // Read what is still coming, as a real server does before its 413 (see `drain`).
+            let _ = tokio::time::timeout(super::DRAIN_LIMIT, async {
+                while let Ok(Some(mut field)) = m.next_field().await {
+                    while let Ok(Some(_)) = field.chunk().await {}
+                }
+            })
+            .await;
+        }
         record_status(&shared, 413);
         return too_large(max, actual);
     }
