@@ -159,38 +159,36 @@ async fn doctor_all_checks_every_server_and_fails_on_an_unusable_one() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn graph_dry_run_and_templates_take_a_pool_name() {
-    let (env, bare) = env_with_pool().await;
+/// `graph --dry-run --json` of a Draft Audio Performance on `endpoint` (a server or a pool).
+async fn dry_run_graph(env: &common::Env, endpoint: &str) -> std::process::Output {
     let (image, audio) = (
         common::fixture("character.png"),
         common::fixture("speech.wav"),
     );
-    let graph = |endpoint: &'static str| {
-        let (image, audio) = (image.clone(), audio.clone());
-        let env = &env;
-        async move {
-            env.run(&[
-                "graph",
-                "--dry-run",
-                "--json",
-                "--endpoint",
-                endpoint,
-                "audio",
-                "--image",
-                &image,
-                "--audio",
-                &audio,
-                "--prompt",
-                "sings",
-                "--profile",
-                "draft",
-            ])
-            .await
-        }
-    };
+    env.run(&[
+        "graph",
+        "--dry-run",
+        "--json",
+        "--endpoint",
+        endpoint,
+        "audio",
+        "--image",
+        &image,
+        "--audio",
+        &audio,
+        "--prompt",
+        "sings",
+        "--profile",
+        "draft",
+    ])
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_dry_run_and_templates_take_a_pool_name() {
+    let (env, bare) = env_with_pool().await;
     // The graph is checked on the member the job would be routed to: not `bare` (no model).
-    let out = graph("studio").await;
+    let out = dry_run_graph(&env, "studio").await;
     assert!(out.status.success(), "{}", stderr(&out));
     let dry: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(dry["server"]["endpoint"], "fake", "{dry}");
@@ -239,28 +237,7 @@ async fn graph_dry_run_and_templates_take_a_pool_name() {
 async fn graph_dry_run_explains_a_pool_with_no_ready_member() {
     let (env, _bare) = env_with_pool().await;
     env.fake.set_models("diffusion_models", Vec::new());
-    let (image, audio) = (
-        common::fixture("character.png"),
-        common::fixture("speech.wav"),
-    );
-    let out = env
-        .run(&[
-            "graph",
-            "--dry-run",
-            "--json",
-            "--endpoint",
-            "studio",
-            "audio",
-            "--image",
-            &image,
-            "--audio",
-            &audio,
-            "--prompt",
-            "sings",
-            "--profile",
-            "draft",
-        ])
-        .await;
+    let out = dry_run_graph(&env, "studio").await;
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert_eq!(error_code(&out), "pool_no_ready_member");
     let err = stderr(&out);
